@@ -1,0 +1,69 @@
+import { inspectImage } from '../../engine/ops/info';
+import type { ImageInfo } from '../../engine/ops/info';
+import type { Command } from '../command';
+import { formatSize, formatSizeExact } from '../sizes';
+
+const TYPE_NAMES = { fixed: 'fixed', dynamic: 'dynamic (sparse)', differencing: 'differencing (child of a parent)' };
+
+export function formatInfo(info: ImageInfo): string {
+  const g = info.geometry;
+  const rows: [string, string][] = [
+    ['Image', info.path],
+    ['Format', `VHD, ${TYPE_NAMES[info.diskType]}`],
+    ['Virtual size', formatSizeExact(info.virtualSize)],
+    ['File size', formatSizeExact(info.fileSize)],
+  ];
+  if (info.blockSize !== null) {
+    rows.push(['Block size', formatSize(info.blockSize)]);
+    rows.push(['Blocks allocated', `${info.allocatedBlocks} of ${info.totalBlocks}`]);
+  }
+  rows.push(
+    ['Creator', `"${info.creatorApp}" version ${info.creatorVersion} on "${info.creatorHostOs}"`],
+    ['UUID', info.uuid],
+    ['Created', info.timestamp],
+    [
+      'Geometry',
+      `${g.cylinders} cylinders, ${g.heads} heads, ${g.sectorsPerTrack} sectors per track (${formatSize(g.cylinders * g.heads * g.sectorsPerTrack * 512)})`,
+    ],
+    ['Current size', formatSizeExact(info.currentSize)],
+    ['Original size', formatSizeExact(info.originalSize)],
+    ['Footer checksum', info.checksumValid ? 'valid' : 'MISMATCH'],
+  );
+  if (info.headerChecksumValid !== null)
+    rows.push(['Header checksum', info.headerChecksumValid ? 'valid' : 'MISMATCH']);
+  if (info.footerSource === 'head') rows.push(['Footer', 'the end footer is damaged; the copy at the start is in use']);
+  const s = info.consumerSizes;
+  rows.push([
+    'Size as read by',
+    `Hyper-V/Azure/VirtualBox ${formatSize(s.hyperV)}, Virtual PC ${formatSize(s.virtualPc)}, qemu-img ${formatSize(s.qemuImg)}`,
+  ]);
+  if (info.parent) {
+    const p = info.parent;
+    rows.push(['Parent', p.resolvedPath ?? `NOT FOUND (${p.name})`], ['Parent UUID', p.uuid], ['Parent name', p.name]);
+    for (const l of p.locators) rows.push([`Parent locator ${l.platform}`, l.path ?? '(no path)']);
+  }
+  const width = Math.max(...rows.map(([k]) => k.length)) + 1;
+  const lines = rows.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}`);
+  for (const w of info.warnings) lines.push(`Warning: ${w}`);
+  return lines.join('\n') + '\n';
+}
+
+export const infoCommand: Command = {
+  name: 'info',
+  summary: 'Show what an image is: format, type, sizes, creator, UUID, allocation, parent.',
+  usage: 'info [--json] IMAGE',
+  details: `Options:
+  --json    print one JSON object (for scripts)
+
+Reads only the image's headers and block table, never its data.
+
+Example:
+  platter info disk.vhd`,
+  options: { json: { type: 'boolean' } },
+  positionals: [1, 1],
+  async run(values, [path], io) {
+    const info = await inspectImage(path!);
+    io.stdout(values.json ? JSON.stringify(info, null, 2) + '\n' : formatInfo(info));
+    return 0;
+  },
+};

@@ -1,0 +1,76 @@
+import { isPlatterError } from '../engine/errors';
+import type { Command } from './command';
+import { commandHelp, parseCommandArgs } from './command';
+import { checkCommand } from './commands/check';
+import { createCommand } from './commands/create';
+import { hashCommand } from './commands/hash';
+import { infoCommand } from './commands/info';
+import type { CliIo } from './io';
+import { UsageError } from './usage-error';
+
+export const VERSION = '0.1.0';
+
+export const COMMANDS: readonly Command[] = [infoCommand, hashCommand, createCommand, checkCommand];
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return `Platter ${VERSION}: create, inspect and check VHD disk images.
+
+Usage: platter COMMAND [OPTIONS] ...
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}
+
+Options for every command:
+  -h, --help   show the command's options and examples
+  --debug      show the full error with its stack trace
+
+Examples:
+  platter info disk.vhd
+  platter create disk.vhd --size 20G --type dynamic
+  platter hash disk.vhd
+  platter check disk.vhd
+
+Run \`platter COMMAND --help\` for a command's options.
+`;
+}
+
+/** One line per error: "platter: <what> - <what to do>". */
+export function errorLine(err: unknown): string {
+  if (isPlatterError(err)) return `platter: ${err.message}${err.remedy ? ` - ${err.remedy}` : ''}\n`;
+  if (err instanceof UsageError) return `platter: ${err.message}\n`;
+  const message = err instanceof Error ? err.message : String(err);
+  return `platter: unexpected error: ${message} - run again with --debug and report it\n`;
+}
+
+/** Runs one CLI invocation and returns its exit code: 0 success, 1 failure, 2 usage error. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  const debug = argv.includes('--debug');
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = COMMANDS.find((c) => c.name === rest[0]);
+    io.stdout(topic ? commandHelp(topic) : overview());
+    return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout(`platter ${VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`platter: "${name}" is not a command - run \`platter --help\` for the list\n`);
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseCommandArgs(command, rest);
+    if (values.help) {
+      io.stdout(commandHelp(command));
+      return 0;
+    }
+    return await command.run(values, positionals, io);
+  } catch (err) {
+    io.stderr(errorLine(err));
+    if (debug && err instanceof Error && err.stack) io.stderr(err.stack + '\n');
+    return err instanceof UsageError ? 2 : 1;
+  }
+}

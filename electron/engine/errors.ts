@@ -1,0 +1,94 @@
+// Typed engine errors. The code is stable (tests, the CLI, the UI and the IPC contract key on it); the message is
+// one sentence about this image; the remedy tells the user what to do next.
+
+export type ErrorCode =
+  | 'BAD_ARGUMENT'
+  | 'BAD_SIZE'
+  | 'CANCELLED'
+  | 'NOT_FOUND'
+  | 'IS_DIRECTORY'
+  | 'NOT_A_FILE'
+  | 'ACCESS_DENIED'
+  | 'FILE_EXISTS'
+  | 'NO_SPACE'
+  | 'READ_ONLY_FS'
+  | 'IO_ERROR'
+  | 'UNSUPPORTED'
+  | 'VHD_BAD_FOOTER'
+  | 'VHD_BAD_HEADER'
+  | 'VHD_BAD_BLOCK_SIZE'
+  | 'VHD_BAT_OUT_OF_RANGE'
+  | 'VHD_TOO_LARGE'
+  | 'VHD_TRUNCATED'
+  | 'VHD_BAD_LOCATOR'
+  | 'VHD_PARENT_NOT_FOUND'
+  | 'VHD_PARENT_MISMATCH'
+  | 'VHD_PARENT_CYCLE'
+  | 'VHD_CHAIN_TOO_DEEP'
+  | 'VHDX_BAD_HEADER'
+  | 'VHDX_BAD_METADATA'
+  | 'VHDX_BAT_OUT_OF_RANGE'
+  | 'VHDX_LOG_NOT_EMPTY';
+
+export interface ErrorDetails {
+  readonly path?: string;
+  readonly offset?: number;
+  readonly [key: string]: unknown;
+}
+
+export class PlatterError extends Error {
+  override readonly name = 'PlatterError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly remedy?: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isPlatterError(value: unknown, code?: ErrorCode): value is PlatterError {
+  return value instanceof PlatterError && (code === undefined || value.code === code);
+}
+
+const fsCodes: Record<string, [ErrorCode, (path: string) => string, string]> = {
+  ENOENT: ['NOT_FOUND', (p) => `${p} does not exist`, 'check the path and try again'],
+  EISDIR: ['IS_DIRECTORY', (p) => `${p} is a folder, not an image file`, 'give the path of an image file'],
+  EACCES: [
+    'ACCESS_DENIED',
+    (p) => `permission denied for ${p}`,
+    'check the file permissions or run as a user who may use it',
+  ],
+  EPERM: ['ACCESS_DENIED', (p) => `the system refused access to ${p}`, 'check the file permissions'],
+  EEXIST: ['FILE_EXISTS', (p) => `${p} already exists`, 'choose another name or remove the file first'],
+  ENOSPC: ['NO_SPACE', (p) => `no space left on the device holding ${p}`, 'free some space or write somewhere else'],
+  EDQUOT: ['NO_SPACE', (p) => `disk quota exceeded while writing ${p}`, 'free some space or write somewhere else'],
+  EROFS: ['READ_ONLY_FS', (p) => `${p} is on a read-only file system`, 'write to a writable folder'],
+  ENOTDIR: ['NOT_FOUND', (p) => `a folder in the path ${p} is not a folder`, 'check the path and try again'],
+  EFBIG: [
+    'NO_SPACE',
+    (p) => `${p} would be larger than the file system allows`,
+    'write to a file system that allows large files',
+  ],
+};
+
+/** Turns a Node file-system error into a PlatterError naming the path; passes PlatterErrors through. */
+export function fromFsError(err: unknown, path: string): PlatterError {
+  if (err instanceof PlatterError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const known = code ? fsCodes[code] : undefined;
+  if (known) return new PlatterError(known[0], known[1](path), known[2], { path, cause: code });
+  const message = err instanceof Error ? err.message : String(err);
+  return new PlatterError('IO_ERROR', `input/output error on ${path}: ${message}`, 'check the disk and try again', {
+    path,
+  });
+}
+
+export function cancelled(): PlatterError {
+  return new PlatterError('CANCELLED', 'the operation was cancelled', 'run it again when you are ready');
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelled();
+}

@@ -1,0 +1,109 @@
+import { realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PlatterError } from '../errors';
+import { ascii } from '../format/fields';
+import { FOOTER_SIZE, hasFooterCookie } from '../format/footer';
+import type { DiskImage, ImageFormat } from './disk-image';
+import { findParent, readParentReference } from './parent-reference';
+import { RandomAccessFile } from './random-access-file';
+import { RawImage } from './raw-image';
+import { VhdImage } from './vhd-image';
+import { readVhdStructure } from './vhd-structure';
+
+/** Deepest differencing chain followed before giving up (Hyper-V itself stops far earlier). */
+export const MAX_CHAIN_DEPTH = 64;
+
+/** Tells a file's format from its signatures: VHDX's at the start, VHD's footer at the end (or its copy at the start). */
+export async function detectFormat(file: RandomAccessFile): Promise<ImageFormat> {
+  const size = file.size;
+  if (size >= 8 && ascii(await file.readAt(0, 8), 0, 8) === 'vhdxfile') return 'vhdx';
+  if (size >= FOOTER_SIZE && hasFooterCookie(await file.readAt(size - FOOTER_SIZE, 8))) return 'vhd';
+  if (size >= FOOTER_SIZE - 1 && hasFooterCookie(await file.readAt(size - FOOTER_SIZE + 1, 8))) return 'vhd';
+  if (size >= FOOTER_SIZE && hasFooterCookie(await file.readAt(0, 8))) return 'vhd';
+  return 'raw';
+}
+
+export interface OpenOptions {
+  /** Read a file of unknown format as raw (true) or refuse it (false, the default). */
+  readonly allowRaw?: boolean;
+}
+
+/** Opens an image of any supported format read-only, following differencing chains. */
+export async function openImage(path: string, options: OpenOptions = {}): Promise<DiskImage> {
+  return openInChain(resolve(path), options, []);
+}
+
+async function openInChain(path: string, options: OpenOptions, chain: string[]): Promise<DiskImage> {
+  const file = await RandomAccessFile.open(path);
+  try {
+    const format = await detectFormat(file);
+    if (format === 'raw') {
+      if (options.allowRaw) return new RawImage(file);
+      throw new PlatterError(
+        'UNSUPPORTED',
+        `${path} is not a VHD or VHDX image`,
+        'give the path of a .vhd or .vhdx file',
+        { path },
+      );
+    }
+    if (format === 'vhdx') {
+      throw new PlatterError(
+        'UNSUPPORTED',
+        `${path} is a VHDX image, which this command cannot read yet`,
+        'convert it with Hyper-V or use a VHD',
+        { path },
+      );
+    }
+    const structure = await readVhdStructure(file);
+    if (structure.footer.diskType !== 'differencing') return new VhdImage(file, structure, null);
+    const parentPath = await locateParent(path, file, structure, chain);
+    const parent = await openInChain(parentPath, { allowRaw: false }, [...chain, await realpath(path)]);
+    return new VhdImage(file, structure, parent);
+  } catch (err) {
+    await file.close();
+    throw err;
+  }
+}
+
+async function locateParent(
+  path: string,
+  file: RandomAccessFile,
+  structure: Awaited<ReturnType<typeof readVhdStructure>>,
+  chain: string[],
+) {
+  if (chain.length + 1 >= MAX_CHAIN_DEPTH) {
+    throw new PlatterError(
+      'VHD_CHAIN_TOO_DEEP',
+      `the differencing chain of ${path} is more than ${MAX_CHAIN_DEPTH} disks deep`,
+      'merge some of the chain into its parents',
+      {
+        path,
+      },
+    );
+  }
+  const ref = await readParentReference(file, structure.header!, []);
+  const parentPath = await findParent(path, ref, readVhdUuid);
+  const real = await realpath(parentPath);
+  if (real === (await realpath(path)) || chain.includes(real)) {
+    throw new PlatterError(
+      'VHD_PARENT_CYCLE',
+      `the differencing chain of ${path} loops back on itself at ${parentPath}`,
+      'the child points at itself or at one of its own children; point it at the right parent with `platter set-parent`',
+      { path, parentPath },
+    );
+  }
+  return parentPath;
+}
+
+/** The UUID of the VHD at `path`, or null when it is not a readable VHD. */
+export async function readVhdUuid(path: string): Promise<string | null> {
+  const file = await RandomAccessFile.open(path);
+  try {
+    if ((await detectFormat(file)) !== 'vhd') return null;
+    return (await readVhdStructure(file)).footer.uuid;
+  } catch {
+    return null;
+  } finally {
+    await file.close();
+  }
+}

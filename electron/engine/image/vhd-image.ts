@@ -1,0 +1,131 @@
+import { UNALLOCATED } from '../format/bat';
+import { sectorRuns } from '../format/bitmap';
+import { SECTOR } from '../format/fields';
+import { checkReadRange, pushExtent } from './disk-image';
+import type { DiskImage, Extent } from './disk-image';
+import type { RandomAccessFile } from './random-access-file';
+import type { VhdStructure } from './vhd-structure';
+
+const BITMAP_CACHE_BYTES = 8 * 1024 * 1024;
+
+/** A fixed, dynamic or differencing VHD, read through its parent when it has one. */
+export class VhdImage implements DiskImage {
+  readonly format = 'vhd' as const;
+  private readonly bitmaps = new Map<number, Uint8Array>();
+
+  constructor(
+    private readonly file: RandomAccessFile,
+    readonly structure: VhdStructure,
+    readonly parent: DiskImage | null,
+  ) {}
+
+  get path(): string {
+    return this.file.path;
+  }
+
+  get virtualSize(): number {
+    return this.structure.virtualSize;
+  }
+
+  async read(target: Uint8Array, position: number): Promise<void> {
+    checkReadRange(this, target.length, position);
+    const { bat, header } = this.structure;
+    if (!bat || !header) return this.file.read(target, position);
+    const blockSize = header.blockSize;
+    let done = 0;
+    while (done < target.length) {
+      const pos = position + done;
+      const block = Math.floor(pos / blockSize);
+      const inBlock = pos - block * blockSize;
+      const length = Math.min(blockSize - inBlock, target.length - done);
+      const segment = target.subarray(done, done + length);
+      const entry = bat[block]!;
+      if (entry === UNALLOCATED) await this.readBeneath(segment, pos);
+      else await this.readAllocated(segment, pos, entry * SECTOR, inBlock, block);
+      done += length;
+    }
+  }
+
+  /** Bytes not held by this file: the parent's for a differencing disk, zeros otherwise. */
+  private async readBeneath(segment: Uint8Array, position: number): Promise<void> {
+    const parent = this.parent;
+    if (!parent) return void segment.fill(0);
+    // A parent smaller than its child (resized after the child was made) reads as zeros past its end.
+    const inParent = Math.max(0, Math.min(segment.length, parent.virtualSize - position));
+    if (inParent > 0) await parent.read(segment.subarray(0, inParent), position);
+    segment.fill(0, inParent);
+  }
+
+  private async readAllocated(
+    segment: Uint8Array,
+    position: number,
+    blockStart: number,
+    inBlock: number,
+    block: number,
+  ) {
+    const bitmap = await this.bitmap(block, blockStart);
+    const dataStart = blockStart + this.structure.bitmapSize;
+    const firstSector = Math.floor(inBlock / SECTOR);
+    const endSector = Math.ceil((inBlock + segment.length) / SECTOR);
+    for (const run of sectorRuns(bitmap, firstSector, endSector - firstSector)) {
+      const from = Math.max(run.first * SECTOR, inBlock);
+      const to = Math.min((run.first + run.count) * SECTOR, inBlock + segment.length);
+      const part = segment.subarray(from - inBlock, to - inBlock);
+      if (run.set) await this.file.read(part, dataStart + from);
+      else await this.readBeneath(part, position + (from - inBlock));
+    }
+  }
+
+  private async bitmap(block: number, blockStart: number): Promise<Uint8Array> {
+    const cached = this.bitmaps.get(block);
+    if (cached) return cached;
+    const size = this.structure.bitmapSize;
+    if ((this.bitmaps.size + 1) * size > BITMAP_CACHE_BYTES) this.bitmaps.clear();
+    const bitmap = await this.file.readAt(blockStart, size);
+    this.bitmaps.set(block, bitmap);
+    return bitmap;
+  }
+
+  async extents(): Promise<Extent[]> {
+    const { bat, header } = this.structure;
+    const size = this.virtualSize;
+    if (!bat || !header) return size === 0 ? [] : [{ offset: 0, length: size, kind: 'data' }];
+    const beneath = this.parent ? await this.parent.extents() : [];
+    const list: Extent[] = [];
+    let cursor = 0; // index into `beneath`
+    for (let block = 0; block < bat.length; block++) {
+      const start = block * header.blockSize;
+      const end = Math.min(start + header.blockSize, size);
+      if (bat[block] !== UNALLOCATED) {
+        pushExtent(list, start, end - start, 'data');
+        continue;
+      }
+      let pos = start;
+      while (cursor < beneath.length && beneath[cursor]!.offset + beneath[cursor]!.length <= start) cursor++;
+      for (let i = cursor; i < beneath.length && pos < end; i++) {
+        const e = beneath[i]!;
+        if (e.offset >= end) break;
+        const from = Math.max(e.offset, pos);
+        const to = Math.min(e.offset + e.length, end);
+        pushExtent(list, pos, from - pos, 'zero');
+        pushExtent(list, from, to - from, e.kind);
+        pos = to;
+      }
+      pushExtent(list, pos, end - pos, 'zero');
+    }
+    return list;
+  }
+
+  /** Per block: held in this file, reading as zeros, or read from the parent. */
+  blockStates(): ('allocated' | 'zero' | 'parent')[] {
+    const { bat } = this.structure;
+    if (!bat) return [];
+    const empty = this.structure.footer.diskType === 'differencing' ? 'parent' : 'zero';
+    return Array.from(bat, (entry) => (entry === UNALLOCATED ? empty : 'allocated'));
+  }
+
+  async close(): Promise<void> {
+    await this.file.close();
+    await this.parent?.close();
+  }
+}

@@ -1,0 +1,176 @@
+import { resolve } from 'node:path';
+import { PlatterError, throwIfAborted } from '../errors';
+import { UNALLOCATED, serializeBat } from '../format/bat';
+import {
+  DEFAULT_BLOCK_SIZE,
+  MAX_BLOCK_SIZE,
+  MIN_CREATE_BLOCK_SIZE,
+  serializeDynamicHeader,
+} from '../format/dynamic-header';
+import type { DynamicHeader } from '../format/dynamic-header';
+import { isPowerOfTwo } from '../format/fields';
+import { serializeFooter } from '../format/footer';
+import type { DiskType, Footer } from '../format/footer';
+import { openImage } from '../image/open-image';
+import type { RandomAccessFile } from '../image/random-access-file';
+import { VhdImage } from '../image/vhd-image';
+import { HEADER_OFFSET, checkVirtualSize, endOfTable, newDynamicHeader, newFooter } from './new-vhd';
+import { writeNewFile } from './output-file';
+import { buildParentLink } from './parent-link';
+import type { ParentLink } from './parent-link';
+import { progressReporter } from './progress';
+import type { JobControl } from './progress';
+
+export interface CreateOptions {
+  readonly path: string;
+  /** Bytes; required unless `parent` is given (a child has its parent's size). */
+  readonly size?: number;
+  readonly type?: 'fixed' | 'dynamic';
+  readonly blockSize?: number;
+  /** Fixed disks: write every byte instead of leaving a sparse file. */
+  readonly preallocate?: boolean;
+  /** Makes an empty differencing child of this VHD. */
+  readonly parent?: string;
+}
+
+export interface CreateResult {
+  readonly path: string;
+  readonly diskType: DiskType;
+  readonly virtualSize: number;
+  readonly blockSize: number | null;
+  readonly uuid: string;
+}
+
+const ZERO_CHUNK = 1024 * 1024;
+
+export function checkBlockSize(blockSize: number): void {
+  if (!isPowerOfTwo(blockSize) || blockSize < MIN_CREATE_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE) {
+    throw new PlatterError(
+      'BAD_ARGUMENT',
+      `the block size ${blockSize} is not a power of two from 512 KiB to 256 MiB`,
+      'use 2M (the default) or 512K, the sizes Windows accepts',
+    );
+  }
+}
+
+export async function createImage(options: CreateOptions, control: JobControl = {}): Promise<CreateResult> {
+  if (options.parent !== undefined) return createChild(options, control);
+  const type = options.type ?? 'dynamic';
+  if (options.size === undefined)
+    throw new PlatterError('BAD_ARGUMENT', 'no size was given', 'give a size such as --size 20G');
+  const size = options.size;
+  checkVirtualSize(size);
+  const footer = newFooter(size, type);
+  if (type === 'fixed') {
+    if (options.blockSize !== undefined)
+      throw new PlatterError(
+        'BAD_ARGUMENT',
+        'a fixed disk has no block size',
+        'leave out --block-size, or use --type dynamic',
+      );
+    await writeNewFile(options.path, control.signal, (file) =>
+      writeFixed(file, footer, options.preallocate ?? false, control),
+    );
+    return result(options.path, footer, null);
+  }
+  if (options.preallocate)
+    throw new PlatterError(
+      'BAD_ARGUMENT',
+      '--preallocate applies to fixed disks only',
+      'use --type fixed, or leave out --preallocate',
+    );
+  const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+  checkBlockSize(blockSize);
+  const header = newDynamicHeader(size, blockSize);
+  await writeNewFile(options.path, control.signal, (file) => writeEmptySparse(file, footer, header, null));
+  return result(options.path, footer, blockSize);
+}
+
+async function createChild(options: CreateOptions, control: JobControl): Promise<CreateResult> {
+  if (options.type === 'fixed' || options.preallocate)
+    throw new PlatterError(
+      'BAD_ARGUMENT',
+      'a differencing disk is always dynamic',
+      'leave out --type fixed and --preallocate',
+    );
+  const parentImage = await openImage(options.parent!);
+  let parentSize: number;
+  let parentUuid: string;
+  let blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+  try {
+    if (!(parentImage instanceof VhdImage))
+      throw new PlatterError('UNSUPPORTED', `${options.parent} is not a VHD`, 'a differencing VHD needs a VHD parent');
+    parentSize = parentImage.virtualSize;
+    parentUuid = parentImage.structure.footer.uuid;
+    if (options.blockSize === undefined && parentImage.structure.header)
+      blockSize = parentImage.structure.header.blockSize;
+  } finally {
+    await parentImage.close();
+  }
+  if (options.size !== undefined && options.size !== parentSize) {
+    throw new PlatterError(
+      'BAD_SIZE',
+      `a differencing disk has its parent's size (${parentSize} bytes), not ${options.size}`,
+      'leave out --size',
+    );
+  }
+  checkBlockSize(blockSize);
+  const footer = newFooter(parentSize, 'differencing');
+  const header0 = newDynamicHeader(parentSize, blockSize);
+  const link = await buildParentLink(options.path, options.parent!, parentUuid, endOfTable(header0));
+  const header = { ...header0, ...link.header };
+  await writeNewFile(options.path, control.signal, (file) => writeEmptySparse(file, footer, header, link));
+  return result(options.path, footer, blockSize);
+}
+
+function result(path: string, footer: Footer, blockSize: number | null): CreateResult {
+  return {
+    path: resolve(path),
+    diskType: footer.diskType,
+    virtualSize: footer.currentSize,
+    blockSize,
+    uuid: footer.uuid,
+  };
+}
+
+async function writeFixed(
+  file: RandomAccessFile,
+  footer: Footer,
+  preallocate: boolean,
+  control: JobControl,
+): Promise<void> {
+  const size = footer.currentSize;
+  if (preallocate) {
+    const progress = progressReporter(control.onProgress, 'writing zeros', size);
+    const zeros = new Uint8Array(ZERO_CHUNK);
+    for (let pos = 0; pos < size; pos += ZERO_CHUNK) {
+      throwIfAborted(control.signal);
+      const n = Math.min(ZERO_CHUNK, size - pos);
+      await file.write(n === ZERO_CHUNK ? zeros : zeros.subarray(0, n), pos);
+      progress.add(n);
+    }
+    progress.finish();
+  } else {
+    await file.truncate(size);
+  }
+  await file.write(serializeFooter(footer), size);
+}
+
+/** Writes a dynamic or differencing disk with no block allocated: footer copy, header, BAT, locators, footer. */
+async function writeEmptySparse(
+  file: RandomAccessFile,
+  footer: Footer,
+  header: DynamicHeader,
+  link: ParentLink | null,
+): Promise<void> {
+  const footerBytes = serializeFooter(footer);
+  await file.write(footerBytes, 0);
+  await file.write(serializeDynamicHeader(header), HEADER_OFFSET);
+  await file.write(serializeBat(new Uint32Array(header.maxTableEntries).fill(UNALLOCATED)), header.tableOffset);
+  for (const blob of link?.blobs ?? []) {
+    const area = new Uint8Array(Math.ceil(blob.data.length / 512) * 512);
+    area.set(blob.data);
+    await file.write(area, blob.offset);
+  }
+  await file.write(footerBytes, link ? link.end : endOfTable(header));
+}

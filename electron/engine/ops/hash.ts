@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { throwIfAborted } from '../errors';
+import { openImage } from '../image/open-image';
+import type { DiskImage } from '../image/disk-image';
+import { progressReporter } from './progress';
+import type { JobControl } from './progress';
+
+export const READ_CHUNK = 1024 * 1024;
+
+export interface HashResult {
+  readonly path: string;
+  readonly sha256: string;
+  readonly virtualSize: number;
+}
+
+/** SHA-256 of the virtual disk's content, skipping I/O for runs the image knows are zero. */
+export async function hashDisk(image: DiskImage, control: JobControl = {}): Promise<string> {
+  const hash = createHash('sha256');
+  const buffer = new Uint8Array(READ_CHUNK);
+  const zeros = new Uint8Array(READ_CHUNK);
+  const progress = progressReporter(control.onProgress, 'hashing', image.virtualSize);
+  for (const extent of await image.extents()) {
+    for (let pos = extent.offset; pos < extent.offset + extent.length; pos += READ_CHUNK) {
+      throwIfAborted(control.signal);
+      const n = Math.min(READ_CHUNK, extent.offset + extent.length - pos);
+      if (extent.kind === 'zero') {
+        hash.update(zeros.subarray(0, n));
+      } else {
+        const chunk = buffer.subarray(0, n);
+        await image.read(chunk, pos);
+        hash.update(chunk);
+      }
+      progress.add(n);
+    }
+  }
+  progress.finish();
+  return hash.digest('hex');
+}
+
+export async function hashImage(path: string, control: JobControl = {}): Promise<HashResult> {
+  const image = await openImage(path);
+  try {
+    return { path: image.path, sha256: await hashDisk(image, control), virtualSize: image.virtualSize };
+  } finally {
+    await image.close();
+  }
+}

@@ -1,0 +1,46 @@
+// Progress reporting shared by every long operation: throttled, with a moving speed.
+
+export interface Progress {
+  readonly phase: string;
+  readonly done: number;
+  readonly total: number;
+  readonly bytesPerSecond: number;
+}
+
+export interface JobControl {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: Progress) => void;
+}
+
+export const PROGRESS_INTERVAL_MS = 250;
+
+/** Returns a reporter that forwards at most one update per interval, plus the first and the last. */
+export function progressReporter(
+  onProgress: JobControl['onProgress'],
+  phase: string,
+  total: number,
+  intervalMs = PROGRESS_INTERVAL_MS,
+) {
+  const started = performance.now();
+  let last = -Infinity;
+  let done = 0;
+  const emit = () => {
+    const elapsed = (performance.now() - started) / 1000;
+    onProgress?.({ phase, done, total, bytesPerSecond: elapsed > 0 ? Math.round(done / elapsed) : 0 });
+  };
+  return {
+    /** Adds `bytes` to the work done; emits when the interval has passed. */
+    add(bytes: number): void {
+      done += bytes;
+      const now = performance.now();
+      if (onProgress && now - last >= intervalMs) {
+        last = now;
+        emit();
+      }
+    },
+    finish(): void {
+      done = total;
+      emit();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// The real peers the interop tests compare against: qemu-img / qemu-io (qemu-utils) and libvhdi.
+import { execFile, execFileSync } from 'node:child_process';
+
+function has(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const tools = {
+  qemuImg: has('qemu-img'),
+  qemuIo: has('qemu-io'),
+  vhdiinfo: has('vhdiinfo'),
+  pyvhdi: (() => {
+    try {
+      execFileSync('/usr/bin/python3', ['-c', 'import pyvhdi'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })(),
+};
+
+if (process.env.CI === 'true') {
+  const missing = Object.entries(tools).filter(([, ok]) => !ok).map(([name]) => name);
+  if (missing.length) throw new Error(`CI must install the interop peers; missing: ${missing.join(', ')}`);
+}
+
+export function run(command: string, args: string[]): Promise<string> {
+  return new Promise((done, fail) => {
+    execFile(command, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) fail(new Error(`${command} ${args.join(' ')} failed: ${stderr || err.message}`));
+      else done(stdout);
+    });
+  });
+}
+
+/** qemu-img's view of an image's virtual size. */
+export async function qemuVirtualSize(path: string, format = 'vpc'): Promise<number> {
+  const info = JSON.parse(await run('qemu-img', ['info', '--output=json', '-f', format, path])) as { 'virtual-size': number };
+  return info['virtual-size'];
+}
+
+/** libvhdi's view of an image's virtual size ("Media size" in vhdiinfo). */
+export async function vhdiMediaSize(path: string): Promise<number> {
+  const out = await run('vhdiinfo', [path]);
+  const match = /Media size\s*:.*\((\d+) bytes\)/.exec(out);
+  if (!match) throw new Error(`vhdiinfo printed no media size for ${path}:\n${out}`);
+  return Number(match[1]);
+}
