@@ -4,9 +4,7 @@ import globals from 'globals';
 
 // Layering (see docs/architecture.md): the engine and the CLI run on plain Node and never load Electron.
 const noElectron = {
-  patterns: [
-    { group: ['electron', 'electron/*'], message: 'Only electron/main and electron/preload may import electron.' },
-  ],
+  patterns: [{ regex: '^electron(/|$)', message: 'Only electron/main and electron/preload may import electron.' }],
 };
 
 export default tseslint.config(

@@ -25,7 +25,9 @@ export const tools = {
 };
 
 if (process.env.CI === 'true') {
-  const missing = Object.entries(tools).filter(([, ok]) => !ok).map(([name]) => name);
+  const missing = Object.entries(tools)
+    .filter(([, ok]) => !ok)
+    .map(([name]) => name);
   if (missing.length) throw new Error(`CI must install the interop peers; missing: ${missing.join(', ')}`);
 }
 
@@ -40,7 +42,9 @@ export function run(command: string, args: string[]): Promise<string> {
 
 /** qemu-img's view of an image's virtual size. */
 export async function qemuVirtualSize(path: string, format = 'vpc'): Promise<number> {
-  const info = JSON.parse(await run('qemu-img', ['info', '--output=json', '-f', format, path])) as { 'virtual-size': number };
+  const info = JSON.parse(await run('qemu-img', ['info', '--output=json', '-f', format, path])) as {
+    'virtual-size': number;
+  };
   return info['virtual-size'];
 }
 

@@ -29,20 +29,23 @@ describe.skipIf(!fixturesAvailable)('real-world VHD fixtures', () => {
     expect((await checkImage(fixturePath(entry.file))).problems).toEqual([]);
   });
 
-  it.each(missingParent.map((e) => [e.file, e] as const))('%s: info shows the missing parent, reading names it', async (_name, entry) => {
-    const path = fixturePath(entry.file);
-    const info = await inspectImage(path);
-    expect(info.diskType).toBe('differencing');
-    expect(info.virtualSize).toBe(entry.virtualSize);
-    expect(info.parent).not.toBeNull();
-    expect(info.parent!.uuid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(info.parent!.resolvedPath).toBeNull();
-    for (const [platform, locatorPath] of Object.entries(entry.parentLocators!)) {
-      expect(info.parent!.locators).toContainEqual(expect.objectContaining({ platform, path: locatorPath }));
-    }
-    const error = await hashImage(path).catch((e: unknown) => e);
-    expect(isPlatterError(error, 'VHD_PARENT_NOT_FOUND')).toBe(true);
-    expect((error as Error).message).toContain('fat-parent.vhd');
-    expect((error as Error).message).toContain('looked in');
-  });
+  it.each(missingParent.map((e) => [e.file, e] as const))(
+    '%s: info shows the missing parent, reading names it',
+    async (_name, entry) => {
+      const path = fixturePath(entry.file);
+      const info = await inspectImage(path);
+      expect(info.diskType).toBe('differencing');
+      expect(info.virtualSize).toBe(entry.virtualSize);
+      expect(info.parent).not.toBeNull();
+      expect(info.parent!.uuid).toMatch(/^[0-9a-f-]{36}$/);
+      expect(info.parent!.resolvedPath).toBeNull();
+      for (const [platform, locatorPath] of Object.entries(entry.parentLocators!)) {
+        expect(info.parent!.locators).toContainEqual(expect.objectContaining({ platform, path: locatorPath }));
+      }
+      const error = await hashImage(path).catch((e: unknown) => e);
+      expect(isPlatterError(error, 'VHD_PARENT_NOT_FOUND')).toBe(true);
+      expect((error as Error).message).toContain('fat-parent.vhd');
+      expect((error as Error).message).toContain('looked in');
+    },
+  );
 });
