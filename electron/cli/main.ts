@@ -2,6 +2,8 @@ import { isPlatterError } from '../engine/errors';
 import type { Command } from './command';
 import { commandHelp, parseCommandArgs } from './command';
 import { checkCommand } from './commands/check';
+import { compactCommand } from './commands/compact';
+import { convertCommand } from './commands/convert';
 import { createCommand } from './commands/create';
 import { hashCommand } from './commands/hash';
 import { infoCommand } from './commands/info';
@@ -10,11 +12,18 @@ import { UsageError } from './usage-error';
 
 export const VERSION = '0.1.0';
 
-export const COMMANDS: readonly Command[] = [infoCommand, hashCommand, createCommand, checkCommand];
+export const COMMANDS: readonly Command[] = [
+  infoCommand,
+  hashCommand,
+  createCommand,
+  convertCommand,
+  compactCommand,
+  checkCommand,
+];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-  return `Platter ${VERSION}: create, inspect and check VHD disk images.
+  return `Platter ${VERSION}: create, convert, compact, inspect and check VHD disk images.
 
 Usage: platter COMMAND [OPTIONS] ...
 
@@ -28,6 +37,8 @@ Options for every command:
 Examples:
   platter info disk.vhd
   platter create disk.vhd --size 20G --type dynamic
+  platter convert disk.img disk.vhd --preset azure
+  platter compact disk.vhd
   platter hash disk.vhd
   platter check disk.vhd
 

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'READ_ONLY_FS'
   | 'IO_ERROR'
   | 'UNSUPPORTED'
+  | 'VERIFY_FAILED'
+  | 'NOT_COMPACTABLE'
   | 'VHD_BAD_FOOTER'
   | 'VHD_BAD_HEADER'
   | 'VHD_BAD_BLOCK_SIZE'

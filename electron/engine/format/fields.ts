@@ -50,7 +50,10 @@ export function dateToVhdTime(date: Date): number {
 }
 
 export function isPowerOfTwo(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+  // Not `n & (n - 1)` on numbers: bitwise operators truncate to 32 bits, so 6 GiB (0x180000000) would pass.
+  if (!Number.isSafeInteger(n) || n <= 0) return false;
+  const b = BigInt(n);
+  return (b & (b - 1n)) === 0n;
 }
 
 export function ceilDiv(a: number, b: number): number {

@@ -1,9 +1,19 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PlatterError, fromFsError } from '../errors';
+import { pushExtent } from './disk-image';
+import type { Extent } from './disk-image';
+import { fileExtents } from './sparse-seek';
 
 /** A file opened for positional I/O whose errors name the path. Reads never go past the end silently. */
+/** Written bytes after which a background flush starts (see `flushEarly`). */
+const EARLY_FLUSH_BYTES = 64 * 1024 * 1024;
+
 export class RandomAccessFile {
+  private unflushed = 0;
+  private flushing: Promise<void> | null = null;
+  private flushError: unknown = null;
+
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
@@ -37,6 +47,15 @@ export class RandomAccessFile {
 
   get size(): number {
     return this.currentSize;
+  }
+
+  /** Data and hole extents of the first `length` bytes (all data where the system cannot tell). */
+  extents(length: number): Extent[] {
+    const inFile = Math.min(length, this.currentSize);
+    const list =
+      fileExtents(this.handle.fd, inFile) ?? (inFile > 0 ? [{ offset: 0, length: inFile, kind: 'data' as const }] : []);
+    if (length > inFile) pushExtent(list, inFile, length - inFile, 'zero');
+    return list;
   }
 
   /** Fills `target` from `position`; a read past the end of the file is a VHD_TRUNCATED error. */
@@ -79,6 +98,24 @@ export class RandomAccessFile {
       throw fromFsError(err, this.path);
     }
     this.currentSize = Math.max(this.currentSize, position + source.length);
+    this.unflushed += source.length;
+    if (this.unflushed >= EARLY_FLUSH_BYTES && !this.flushing) this.flushEarly();
+  }
+
+  /**
+   * Starts writing dirty pages out while the writes go on, so the final sync has little left to wait for (a
+   * large output would otherwise spend a long stall in it). Errors surface at `sync`.
+   */
+  private flushEarly(): void {
+    this.unflushed = 0;
+    this.flushing = this.handle
+      .datasync()
+      .catch((err: unknown) => {
+        this.flushError ??= err;
+      })
+      .finally(() => {
+        this.flushing = null;
+      });
   }
 
   async truncate(length: number): Promise<void> {
@@ -92,6 +129,8 @@ export class RandomAccessFile {
 
   async sync(): Promise<void> {
     try {
+      await this.flushing;
+      if (this.flushError) throw this.flushError;
       await this.handle.sync();
     } catch (err) {
       throw fromFsError(err, this.path);
@@ -99,6 +138,7 @@ export class RandomAccessFile {
   }
 
   async close(): Promise<void> {
+    await this.flushing;
     await this.handle.close().catch(() => undefined);
   }
 }

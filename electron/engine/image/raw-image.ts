@@ -29,7 +29,7 @@ export class RawImage implements DiskImage {
   }
 
   async extents(): Promise<Extent[]> {
-    return this.virtualSize === 0 ? [] : [{ offset: 0, length: this.virtualSize, kind: 'data' }];
+    return this.file.extents(this.virtualSize);
   }
 
   close(): Promise<void> {

@@ -23,6 +23,11 @@ export class VhdImage implements DiskImage {
     return this.file.path;
   }
 
+  /** The underlying file, for operations that copy structures verbatim. */
+  get sourceFile(): RandomAccessFile {
+    return this.file;
+  }
+
   get virtualSize(): number {
     return this.structure.virtualSize;
   }
@@ -89,7 +94,7 @@ export class VhdImage implements DiskImage {
   async extents(): Promise<Extent[]> {
     const { bat, header } = this.structure;
     const size = this.virtualSize;
-    if (!bat || !header) return size === 0 ? [] : [{ offset: 0, length: size, kind: 'data' }];
+    if (!bat || !header) return this.file.extents(size);
     const beneath = this.parent ? await this.parent.extents() : [];
     const list: Extent[] = [];
     let cursor = 0; // index into `beneath`

@@ -1,12 +1,6 @@
 import { resolve } from 'node:path';
 import { PlatterError, throwIfAborted } from '../errors';
-import { UNALLOCATED, serializeBat } from '../format/bat';
-import {
-  DEFAULT_BLOCK_SIZE,
-  MAX_BLOCK_SIZE,
-  MIN_CREATE_BLOCK_SIZE,
-  serializeDynamicHeader,
-} from '../format/dynamic-header';
+import { DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, MIN_CREATE_BLOCK_SIZE } from '../format/dynamic-header';
 import type { DynamicHeader } from '../format/dynamic-header';
 import { isPowerOfTwo } from '../format/fields';
 import { serializeFooter } from '../format/footer';
@@ -14,7 +8,8 @@ import type { DiskType, Footer } from '../format/footer';
 import { openImage } from '../image/open-image';
 import type { RandomAccessFile } from '../image/random-access-file';
 import { VhdImage } from '../image/vhd-image';
-import { HEADER_OFFSET, checkVirtualSize, endOfTable, newDynamicHeader, newFooter } from './new-vhd';
+import { checkVirtualSize, endOfTable, newDynamicHeader, newFooter } from './new-vhd';
+import { SparseVhdWriter } from './sparse-vhd-writer';
 import { writeNewFile } from './output-file';
 import { buildParentLink } from './parent-link';
 import type { ParentLink } from './parent-link';
@@ -163,14 +158,5 @@ async function writeEmptySparse(
   header: DynamicHeader,
   link: ParentLink | null,
 ): Promise<void> {
-  const footerBytes = serializeFooter(footer);
-  await file.write(footerBytes, 0);
-  await file.write(serializeDynamicHeader(header), HEADER_OFFSET);
-  await file.write(serializeBat(new Uint32Array(header.maxTableEntries).fill(UNALLOCATED)), header.tableOffset);
-  for (const blob of link?.blobs ?? []) {
-    const area = new Uint8Array(Math.ceil(blob.data.length / 512) * 512);
-    area.set(blob.data);
-    await file.write(area, blob.offset);
-  }
-  await file.write(footerBytes, link ? link.end : endOfTable(header));
+  await new SparseVhdWriter(file, footer, header, link).finish();
 }

@@ -14,11 +14,11 @@ export interface HashResult {
 }
 
 /** SHA-256 of the virtual disk's content, skipping I/O for runs the image knows are zero. */
-export async function hashDisk(image: DiskImage, control: JobControl = {}): Promise<string> {
+export async function hashDisk(image: DiskImage, control: JobControl & { phase?: string } = {}): Promise<string> {
   const hash = createHash('sha256');
   const buffer = new Uint8Array(READ_CHUNK);
   const zeros = new Uint8Array(READ_CHUNK);
-  const progress = progressReporter(control.onProgress, 'hashing', image.virtualSize);
+  const progress = progressReporter(control.onProgress, control.phase ?? 'hashing', image.virtualSize);
   for (const extent of await image.extents()) {
     for (let pos = extent.offset; pos < extent.offset + extent.length; pos += READ_CHUNK) {
       throwIfAborted(control.signal);

@@ -1,19 +1,59 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, open, rename, stat, unlink } from 'node:fs/promises';
+import { access, link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fromFsError, throwIfAborted } from '../errors';
 import { RandomAccessFile } from '../image/random-access-file';
 
-/** Temporary outputs are named `.NAME.platter-XXXXXXXX.tmp` beside the destination, so they can be found and cleaned. */
-export const TEMP_PATTERN = /^\..+\.platter-[0-9a-f]{8}\.tmp$/;
+/**
+ * Temporary outputs are named `.NAME.platter-PID-XXXXXXXX.tmp` beside the destination: recognizable, and
+ * removable by the next run once the process that wrote them is gone.
+ */
+export const TEMP_PATTERN = /^\.(.+)\.platter-(\d+)-[0-9a-f]{8}\.tmp$/;
 
 export function tempPathFor(destination: string): string {
-  return join(dirname(destination), `.${basename(destination)}.platter-${randomBytes(4).toString('hex')}.tmp`);
+  return join(
+    dirname(destination),
+    `.${basename(destination)}.platter-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+  );
 }
 
-/** Refuses a destination that exists or whose folder is missing, before any work starts. */
-export async function checkDestination(destination: string): Promise<void> {
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temporary files for `destination` left by runs that were killed. Returns the paths removed. */
+export async function removeStaleTemps(destination: string): Promise<string[]> {
+  const folder = dirname(destination);
+  const name = basename(destination);
+  const removed: string[] = [];
+  const entries = await readdir(folder).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const match = TEMP_PATTERN.exec(entry);
+    if (!match || match[1] !== name || processAlive(Number(match[2]))) continue;
+    await unlink(join(folder, entry)).then(
+      () => removed.push(join(folder, entry)),
+      () => undefined,
+    );
+  }
+  return removed;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Refuses a destination whose folder is missing or not writable, and (unless replacing) one that exists. */
+export async function checkDestination(destination: string, replace = false): Promise<void> {
   const folder = dirname(destination);
   try {
     const s = await stat(folder);
@@ -22,28 +62,35 @@ export async function checkDestination(destination: string): Promise<void> {
   } catch (err) {
     throw fromFsError(err, folder);
   }
-  const exists = await stat(destination).then(
-    () => true,
-    () => false,
-  );
-  if (exists) throw fromFsError(Object.assign(new Error(), { code: 'EEXIST' }), destination);
+  if (!replace && (await exists(destination)))
+    throw fromFsError(Object.assign(new Error(), { code: 'EEXIST' }), destination);
+}
+
+export interface WriteOptions {
+  /** Atomically replace an existing file (in-place operations); otherwise an existing destination is refused. */
+  readonly replace?: boolean;
+  /** File mode for the new file (in-place operations keep the original's). */
+  readonly mode?: number;
 }
 
 /**
- * Writes a new file crash-safely: `write` fills a temporary file in the destination folder, which is flushed and
- * then moved into place without replacing anything. On error or cancel the temporary file is removed.
+ * Writes a file crash-safely: `write` fills a temporary file in the destination folder, which is flushed and then
+ * moved into place in one step. On error or cancel the temporary file is removed; a kill leaves only a temporary
+ * file, which the next run removes.
  */
 export async function writeNewFile(
   destination: string,
   signal: AbortSignal | undefined,
   write: (file: RandomAccessFile) => Promise<void>,
+  options: WriteOptions = {},
 ): Promise<void> {
   const target = resolve(destination);
-  await checkDestination(target);
+  await checkDestination(target, options.replace);
+  await removeStaleTemps(target);
   const temp = tempPathFor(target);
   let file: RandomAccessFile | undefined;
   try {
-    const handle = await open(temp, 'wx+').catch((err: unknown) => {
+    const handle = await open(temp, 'wx+', options.mode ?? 0o666).catch((err: unknown) => {
       throw fromFsError(err, target);
     });
     file = await RandomAccessFile.fromHandle(temp, handle);
@@ -52,7 +99,8 @@ export async function writeNewFile(
     await file.sync();
     await file.close();
     file = undefined;
-    await moveIntoPlace(temp, target);
+    if (options.replace) await rename(temp, target);
+    else await moveIntoPlace(temp, target);
   } catch (err) {
     await file?.close();
     await unlink(temp).catch(() => undefined);
@@ -60,21 +108,14 @@ export async function writeNewFile(
   }
 }
 
-/** Renames without replacing: a hard link fails if the destination appeared meanwhile; rename is the fallback where links are not supported. */
+/** Moves without replacing: a hard link fails if the destination appeared meanwhile; rename where links are unsupported. */
 async function moveIntoPlace(temp: string, target: string): Promise<void> {
   try {
     await link(temp, target);
     await unlink(temp);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw err;
-    if (
-      await stat(target).then(
-        () => true,
-        () => false,
-      )
-    )
-      throw Object.assign(new Error(), { code: 'EEXIST' });
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw err;
+    if (await exists(target)) throw Object.assign(new Error(), { code: 'EEXIST' });
     await rename(temp, target);
   }
 }

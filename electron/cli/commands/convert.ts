@@ -1,0 +1,104 @@
+import { convertImage } from '../../engine/ops/convert';
+import type { OutputFormat } from '../../engine/ops/convert';
+import { PRESETS } from '../../engine/ops/presets';
+import type { PresetName } from '../../engine/ops/presets';
+import type { Command } from '../command';
+import { progressBar } from '../progress-bar';
+import { formatSize, formatSizeExact, parseSize } from '../sizes';
+import { UsageError } from '../usage-error';
+
+const presetLines = Object.values(PRESETS)
+  .map((p) => `  ${p.name.padEnd(11)} ${p.description}`)
+  .join('\n');
+
+export const convertCommand: Command = {
+  name: 'convert',
+  summary: 'Convert an image (raw, VHD of any type, VHDX) to a VHD or a raw image; the source is never changed.',
+  usage: 'convert IN OUT [--format vhd|raw] [--type fixed|dynamic] [--block-size SIZE] [--preset NAME] [--verify]',
+  details: `Options:
+  --format FORMAT     vhd or raw (default: from OUT's extension: .vhd, .img/.raw/.bin)
+  --type TYPE         dynamic (default) or fixed, for VHD outputs
+  --block-size SIZE   dynamic VHD block size, a power of two from 512K to 256M (default 2M)
+  --preset NAME       a ready-made target (below)
+  --preallocate       write every byte, zeros included (fixed VHD and raw outputs)
+  --verify            read the output back and compare its content hash with the source's
+  --json              print the result as JSON
+  --quiet             no progress bar
+
+Presets:
+${presetLines}
+
+A differencing VHD is read through its parents and written as a standalone disk. Runs of zeros are never
+stored: they stay holes, and a dynamic VHD allocates no block that is all zeros. Ctrl-C cancels and removes
+the partial output.
+
+Examples:
+  platter convert disk.img disk.vhd
+  platter convert disk.img azure.vhd --preset azure --verify
+  platter convert child.vhd flat.img`,
+  options: {
+    format: { type: 'string' },
+    type: { type: 'string' },
+    'block-size': { type: 'string' },
+    preset: { type: 'string' },
+    preallocate: { type: 'boolean' },
+    verify: { type: 'boolean' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+  },
+  positionals: [2, 2],
+  async run(values, [input, output], io) {
+    const format = values.format as string | undefined;
+    if (format !== undefined && !['vhd', 'vhdx', 'raw'].includes(format))
+      throw new UsageError(`--format must be vhd or raw, not "${format}"`);
+    const type = values.type as string | undefined;
+    if (type !== undefined && type !== 'fixed' && type !== 'dynamic')
+      throw new UsageError(`--type must be fixed or dynamic, not "${type}"`);
+    const preset = values.preset as string | undefined;
+    if (preset !== undefined && !(preset in PRESETS))
+      throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, not "${preset}"`);
+    const bar = progressBar(io, values.quiet === true);
+    try {
+      const result = await convertImage(
+        {
+          input: input!,
+          output: output!,
+          ...(format !== undefined && { format: format as OutputFormat }),
+          ...(type !== undefined && { type }),
+          ...(values['block-size'] !== undefined && {
+            blockSize: parseSize(values['block-size'] as string, '--block-size'),
+          }),
+          ...(preset !== undefined && { preset: preset as PresetName }),
+          ...(values.preallocate === true && { preallocate: true }),
+          ...(values.verify === true && { verify: true }),
+        },
+        { signal: io.signal, onProgress: bar.onProgress },
+      );
+      bar.end();
+      if (values.json) {
+        io.stdout(JSON.stringify(result, null, 2) + '\n');
+        return 0;
+      }
+      if (result.paddedBytes > 0)
+        io.stderr(
+          `platter: note: the source is not a whole number of 512-byte sectors; padded with ${result.paddedBytes} zero bytes\n`,
+        );
+      if (result.roundedBytes > 0)
+        io.stderr(
+          `platter: note: the size was rounded up by ${formatSizeExact(result.roundedBytes)} for the ${preset} preset\n`,
+        );
+      const kind =
+        result.format === 'raw'
+          ? 'raw image'
+          : `${result.diskType} VHD${result.blockSize ? ` (${formatSize(result.blockSize)} blocks)` : ''}`;
+      io.stdout(
+        `Converted ${input} to ${result.output}: ${kind}, ${formatSizeExact(result.virtualSize)}, file ${formatSize(result.fileSize)}\n`,
+      );
+      if (result.verifiedSha256)
+        io.stdout(`Verified: the output's content matches the source (SHA-256 ${result.verifiedSha256})\n`);
+    } finally {
+      bar.end();
+    }
+    return 0;
+  },
+};

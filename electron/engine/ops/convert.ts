@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { realpath, unlink } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { PlatterError } from '../errors';
+import { DEFAULT_BLOCK_SIZE } from '../format/dynamic-header';
+import type { DiskType } from '../format/footer';
+import type { DiskImage } from '../image/disk-image';
+import { openImage } from '../image/open-image';
+import type { RandomAccessFile } from '../image/random-access-file';
+import { RawImage } from '../image/raw-image';
+import { checkBlockSize } from './create';
+import { hashDisk } from './hash';
+import { checkVirtualSize, newDynamicHeader, newFooter } from './new-vhd';
+import { writeNewFile } from './output-file';
+import { presetNamed } from './presets';
+import type { PresetName } from './presets';
+import type { JobControl } from './progress';
+import { writeDynamicContent, writeFlatContent } from './write-content';
+
+export type OutputFormat = 'vhd' | 'vhdx' | 'raw';
+
+export interface ConvertOptions {
+  readonly input: string;
+  readonly output: string;
+  readonly format?: OutputFormat;
+  readonly type?: 'fixed' | 'dynamic';
+  readonly blockSize?: number;
+  readonly preset?: PresetName;
+  /** Write every byte, zeros included (no holes). */
+  readonly preallocate?: boolean;
+  /** Read the output back and compare its content hash with the source's. */
+  readonly verify?: boolean;
+}
+
+export interface ConvertResult {
+  readonly output: string;
+  readonly format: 'vhd' | 'raw';
+  readonly diskType: DiskType | null;
+  readonly blockSize: number | null;
+  readonly virtualSize: number;
+  readonly sourceSize: number;
+  /** Zeros added to a raw source to reach a whole sector. */
+  readonly paddedBytes: number;
+  /** Zeros added at the end by the preset's size rounding. */
+  readonly roundedBytes: number;
+  readonly fileSize: number;
+  /** Present with `verify`: the content hash both sides share. */
+  readonly verifiedSha256: string | null;
+}
+
+const RAW_EXTENSIONS = new Set(['.img', '.raw', '.bin', '.dd', '.iso']);
+
+export function outputFormatFor(path: string, format?: OutputFormat): OutputFormat {
+  if (format) return format;
+  const ext = extname(path).toLowerCase();
+  if (ext === '.vhd') return 'vhd';
+  if (ext === '.vhdx') return 'vhdx';
+  if (RAW_EXTENSIONS.has(ext)) return 'raw';
+  throw new PlatterError(
+    'BAD_ARGUMENT',
+    `cannot tell the output format from the name ${path}`,
+    'name it .vhd, .img or .raw, or give --format vhd|raw',
+  );
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const real = async (p: string) => realpath(p).catch(() => resolve(p));
+  return (await real(a)) === (await real(b));
+}
+
+/** Converts any readable image (raw, VHD of any type through its chain, VHDX) to raw or a standalone VHD. */
+export async function convertImage(options: ConvertOptions, control: JobControl = {}): Promise<ConvertResult> {
+  const preset = options.preset ? presetNamed(options.preset) : null;
+  const format = outputFormatFor(options.output, options.format ?? (preset ? 'vhd' : undefined));
+  if (format === 'vhdx')
+    throw new PlatterError(
+      'UNSUPPORTED',
+      'writing VHDX is not supported yet',
+      'convert to .vhd (Hyper-V reads it and can convert it to VHDX)',
+    );
+  if (preset && format !== 'vhd')
+    throw new PlatterError(
+      'BAD_ARGUMENT',
+      `the ${preset.name} preset makes a VHD, not ${format}`,
+      'leave out --format or name the output .vhd',
+    );
+  if (await sameFile(options.input, options.output)) {
+    throw new PlatterError(
+      'BAD_ARGUMENT',
+      'the output is the same file as the input',
+      'choose another output name; the source is never overwritten',
+    );
+  }
+  const type = options.type ?? preset?.type ?? 'dynamic';
+  if (format === 'vhd' && type === 'dynamic') {
+    checkBlockSize(options.blockSize ?? preset?.blockSize ?? DEFAULT_BLOCK_SIZE);
+    if (options.preallocate)
+      throw new PlatterError(
+        'BAD_ARGUMENT',
+        '--preallocate applies to fixed VHD and raw outputs',
+        'use --type fixed, or leave out --preallocate',
+      );
+  } else if (options.blockSize !== undefined) {
+    throw new PlatterError(
+      'BAD_ARGUMENT',
+      `a ${format === 'raw' ? 'raw image' : 'fixed VHD'} has no block size`,
+      'leave out --block-size, or convert to a dynamic VHD',
+    );
+  }
+  const source = await openImage(options.input, { allowRaw: true });
+  try {
+    return await convertOpened(source, options, format, type, control);
+  } finally {
+    await source.close();
+  }
+}
+
+async function convertOpened(
+  source: DiskImage,
+  options: ConvertOptions,
+  format: 'vhd' | 'raw',
+  type: 'fixed' | 'dynamic',
+  control: JobControl,
+): Promise<ConvertResult> {
+  const preset = options.preset ? presetNamed(options.preset) : null;
+  const sourceSize = source.virtualSize;
+  const virtualSize = preset ? preset.roundSize(sourceSize) : sourceSize;
+  if (format === 'vhd') {
+    if (preset && virtualSize > preset.maxSize)
+      throw new PlatterError(
+        'BAD_SIZE',
+        `the disk is ${virtualSize} bytes, more than ${preset.name} accepts`,
+        'use a smaller disk',
+      );
+    if (!preset || preset.maxSize <= 2040 * 1024 ** 3) checkVirtualSize(virtualSize);
+  }
+  const blockSize =
+    format === 'vhd' && type === 'dynamic' ? (options.blockSize ?? preset?.blockSize ?? DEFAULT_BLOCK_SIZE) : null;
+  const hash = options.verify ? createHash('sha256') : undefined;
+  const pump = { ...control, phase: 'converting', preallocate: options.preallocate ?? false, ...(hash && { hash }) };
+  let fileSize = 0;
+  let diskType: DiskType | null = null;
+  await writeNewFile(options.output, control.signal, async (file: RandomAccessFile) => {
+    if (format === 'raw') {
+      fileSize = await writeFlatContent(file, source, virtualSize, null, pump);
+    } else if (blockSize === null) {
+      diskType = 'fixed';
+      fileSize = await writeFlatContent(file, source, virtualSize, newFooter(virtualSize, 'fixed'), pump);
+    } else {
+      diskType = 'dynamic';
+      const footer = newFooter(virtualSize, 'dynamic');
+      fileSize = await writeDynamicContent(file, source, footer, newDynamicHeader(virtualSize, blockSize), pump);
+    }
+  });
+  let verifiedSha256: string | null = null;
+  if (hash) {
+    hash.update(new Uint8Array(virtualSize - sourceSize));
+    verifiedSha256 = await verifyOutput(options.output, hash.digest('hex'), control);
+  }
+  return {
+    output: resolve(options.output),
+    format,
+    diskType,
+    blockSize,
+    virtualSize,
+    sourceSize: source instanceof RawImage ? sourceSize - source.paddedBytes : sourceSize,
+    paddedBytes: source instanceof RawImage ? source.paddedBytes : 0,
+    roundedBytes: virtualSize - sourceSize,
+    fileSize,
+    verifiedSha256,
+  };
+}
+
+/** Reads the finished output back; a mismatch removes it and fails. */
+async function verifyOutput(output: string, expected: string, control: JobControl): Promise<string> {
+  const image = await openImage(output, { allowRaw: true });
+  let actual: string;
+  try {
+    actual = await hashDisk(image, { ...control, phase: 'verifying' });
+  } finally {
+    await image.close();
+  }
+  if (actual !== expected) {
+    await unlink(output).catch(() => undefined);
+    throw new PlatterError(
+      'VERIFY_FAILED',
+      `the output read back differs from the source (SHA-256 ${actual}, expected ${expected})`,
+      'the output was removed; check the disk and memory, then convert again',
+    );
+  }
+  return actual;
+}

@@ -1,0 +1,67 @@
+import type { DynamicHeader } from '../format/dynamic-header';
+import { serializeFooter } from '../format/footer';
+import type { Footer } from '../format/footer';
+import type { DiskImage } from '../image/disk-image';
+import type { RandomAccessFile } from '../image/random-access-file';
+import { PUMP_CHUNK, pumpContent } from './content-pump';
+import type { PumpOptions } from './content-pump';
+import { SparseVhdWriter } from './sparse-vhd-writer';
+
+export interface ContentOptions extends Omit<PumpOptions, 'includeZeros'> {
+  readonly preallocate: boolean;
+}
+
+/**
+ * Writes the source as a flat disk of `size` bytes (raw, or a fixed VHD when a footer is given): data runs are
+ * written, zero runs stay holes unless preallocating. Returns the file size.
+ */
+export async function writeFlatContent(
+  file: RandomAccessFile,
+  source: DiskImage,
+  size: number,
+  footer: Footer | null,
+  options: ContentOptions,
+): Promise<number> {
+  await pumpContent(source, (data, position) => file.write(data, position), {
+    ...options,
+    includeZeros: options.preallocate,
+  });
+  if (options.preallocate && size > source.virtualSize) {
+    const zeros = new Uint8Array(PUMP_CHUNK);
+    for (let pos = source.virtualSize; pos < size; pos += PUMP_CHUNK)
+      await file.write(zeros.subarray(0, Math.min(PUMP_CHUNK, size - pos)), pos);
+  }
+  await file.truncate(size);
+  if (footer) await file.write(serializeFooter(footer), size);
+  return file.size;
+}
+
+/** Writes the source as a dynamic VHD: only blocks holding a non-zero byte are allocated. Returns the file size. */
+export async function writeDynamicContent(
+  file: RandomAccessFile,
+  source: DiskImage,
+  footer: Footer,
+  header: DynamicHeader,
+  options: ContentOptions,
+): Promise<number> {
+  const writer = new SparseVhdWriter(file, footer, header);
+  const blockSize = header.blockSize;
+  await pumpContent(
+    source,
+    async (data, position) => {
+      // A run may cross block boundaries: split it.
+      const writes: Promise<unknown>[] = [];
+      for (let done = 0; done < data.length;) {
+        const pos = position + done;
+        const block = Math.floor(pos / blockSize);
+        const inBlock = pos - block * blockSize;
+        const n = Math.min(blockSize - inBlock, data.length - done);
+        writes.push(writer.writeData(block, inBlock, data.subarray(done, done + n)));
+        done += n;
+      }
+      await Promise.all(writes);
+    },
+    { ...options, includeZeros: false },
+  );
+  return writer.finish();
+}

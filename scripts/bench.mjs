@@ -1,0 +1,119 @@
+// `npm run bench`: times Platter against qemu-img on the same files, alternating runs.
+// The 4 GiB source (25% of its 1 MiB chunks random data, the rest holes) is made once and cached in .bench/.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, closeSync, writeSync, ftruncateSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const DIR = join(ROOT, '.bench');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 4096);
+const PLATTER = [process.execPath, join(ROOT, 'bin/platter.mjs')];
+const SOURCE = join(DIR, `source-${SIZE_MIB}m.img`);
+const MiB = 1024 * 1024;
+
+function makeSource() {
+  if (existsSync(SOURCE) && statSync(SOURCE).size === SIZE_MIB * MiB) return;
+  console.log(`making ${SOURCE} (${SIZE_MIB} MiB, 25% data)...`);
+  const fd = openSync(SOURCE, 'w');
+  ftruncateSync(fd, SIZE_MIB * MiB);
+  let seed = createHash('sha256').update('platter-bench').digest();
+  for (let chunk = 0; chunk < SIZE_MIB; chunk++) {
+    seed = createHash('sha256').update(seed).digest();
+    if (seed[0] >= 64) continue; // a fixed pseudo-random quarter of the chunks
+    const data = Buffer.alloc(MiB);
+    let block = seed;
+    for (let i = 0; i < MiB; i += 32) {
+      block = createHash('sha256').update(block).digest();
+      block.copy(data, i);
+    }
+    writeSync(fd, data, 0, MiB, chunk * MiB);
+  }
+  closeSync(fd);
+}
+
+/** Runs a command under /usr/bin/time; returns wall seconds and peak RSS in MiB. */
+function timed(argv) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed:\n${r.stderr}`);
+  const [wall, rssKb] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return { wall, rss: rssKb / 1024 };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function bench(name, platterArgs, qemuArgs, output, setup = () => {}) {
+  const results = { platter: [], qemu: [] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const [who, argv] of [
+      ['platter', platterArgs],
+      ['qemu', qemuArgs],
+    ]) {
+      rmSync(output, { force: true });
+      setup();
+      results[who].push(timed(argv));
+    }
+  }
+  rmSync(output, { force: true });
+  const p = median(results.platter.map((r) => r.wall));
+  const q = median(results.qemu.map((r) => r.wall));
+  return {
+    name,
+    platter: p,
+    qemu: q,
+    ratio: p / q,
+    platterRss: Math.max(...results.platter.map((r) => r.rss)),
+    qemuRss: Math.max(...results.qemu.map((r) => r.rss)),
+  };
+}
+
+mkdirSync(DIR, { recursive: true });
+execFileSync(process.execPath, [join(ROOT, 'scripts/build-cli.mjs')], { stdio: 'inherit' });
+makeSource();
+const dyn = join(DIR, 'source-dynamic.vhd');
+const full = join(DIR, 'source-allocated.vhd');
+if (!existsSync(dyn))
+  execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'vpc', '-o', 'force_size=on', SOURCE, dyn]);
+// Every block allocated, three quarters of them zeros: what compact exists for.
+if (!existsSync(full))
+  execFileSync('qemu-img', ['convert', '-S', '0', '-f', 'raw', '-O', 'vpc', '-o', 'force_size=on', SOURCE, full]);
+const out = join(DIR, 'out');
+
+const rows = [
+  bench(
+    'raw -> dynamic VHD',
+    [...PLATTER, 'convert', '-q', SOURCE, out, '--format', 'vhd'],
+    ['qemu-img', 'convert', '-f', 'raw', '-O', 'vpc', '-o', 'force_size=on', SOURCE, out],
+    out,
+  ),
+  bench(
+    'raw -> fixed VHD',
+    [...PLATTER, 'convert', '-q', SOURCE, out, '--format', 'vhd', '--type', 'fixed'],
+    ['qemu-img', 'convert', '-f', 'raw', '-O', 'vpc', '-o', 'subformat=fixed,force_size=on', SOURCE, out],
+    out,
+  ),
+  bench(
+    'dynamic VHD -> raw',
+    [...PLATTER, 'convert', '-q', dyn, out, '--format', 'raw'],
+    ['qemu-img', 'convert', '-f', 'vpc', '-O', 'raw', dyn, out],
+    out,
+  ),
+  bench(
+    'compact (vpc -> vpc)',
+    [...PLATTER, 'compact', '-q', full, '--output', out],
+    ['qemu-img', 'convert', '-f', 'vpc', '-O', 'vpc', '-o', 'force_size=on', full, out],
+    out,
+  ),
+];
+
+const pad = (s, n) => String(s).padEnd(n);
+console.log(`\n${SIZE_MIB} MiB source, 25% data; median of ${RUNS} runs each, alternating\n`);
+console.log(
+  `${pad('operation', 22)} ${pad('platter s', 10)} ${pad('qemu-img s', 11)} ${pad('ratio', 6)} ${pad('platter RSS', 12)} qemu-img RSS`,
+);
+for (const r of rows) {
+  console.log(
+    `${pad(r.name, 22)} ${pad(r.platter.toFixed(2), 10)} ${pad(r.qemu.toFixed(2), 11)} ${pad(r.ratio.toFixed(2), 6)} ${pad(r.platterRss.toFixed(0) + ' MiB', 12)} ${r.qemuRss.toFixed(0)} MiB`,
+  );
+}
