@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIR = join(ROOT, '.bench');
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 4096);
 const PLATTER = [process.execPath, join(ROOT, 'bin/platter.mjs')];
 const SOURCE = join(DIR, `source-${SIZE_MIB}m.img`);
@@ -43,28 +43,35 @@ function timed(argv) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function bench(name, platterArgs, qemuArgs, output, setup = () => {}) {
-  const results = { platter: [], qemu: [] };
+/**
+ * Runs Platter, qemu-img as it runs by default (cache=unsafe for convert: it never flushes its output) and
+ * qemu-img -t writeback (flushes at the end, as Platter does before renaming its output into place), in turn.
+ */
+function bench(name, platterArgs, qemuArgs, output) {
+  const qemuFlushed = [qemuArgs[0], qemuArgs[1], '-t', 'writeback', ...qemuArgs.slice(2)];
+  const runs = { platter: [], qemu: [], qemuFlushed: [] };
   for (let i = 0; i < RUNS; i++) {
     for (const [who, argv] of [
       ['platter', platterArgs],
       ['qemu', qemuArgs],
+      ['qemuFlushed', qemuFlushed],
     ]) {
       rmSync(output, { force: true });
-      setup();
-      results[who].push(timed(argv));
+      // Start each run with no write-back pending from the one before: otherwise runs disturb each other.
+      spawnSync('sync');
+      runs[who].push(timed(argv));
     }
   }
   rmSync(output, { force: true });
-  const p = median(results.platter.map((r) => r.wall));
-  const q = median(results.qemu.map((r) => r.wall));
+  const wall = (who) => median(runs[who].map((r) => r.wall));
+  const rss = (who) => Math.max(...runs[who].map((r) => r.rss));
   return {
     name,
-    platter: p,
-    qemu: q,
-    ratio: p / q,
-    platterRss: Math.max(...results.platter.map((r) => r.rss)),
-    qemuRss: Math.max(...results.qemu.map((r) => r.rss)),
+    platter: wall('platter'),
+    qemu: wall('qemu'),
+    qemuFlushed: wall('qemuFlushed'),
+    platterRss: rss('platter'),
+    qemuRss: rss('qemu'),
   };
 }
 
@@ -108,12 +115,14 @@ const rows = [
 ];
 
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`\n${SIZE_MIB} MiB source, 25% data; median of ${RUNS} runs each, alternating\n`);
+const f2 = (x) => x.toFixed(2);
+console.log(`\n${SIZE_MIB} MiB source, 25% data; median wall time of ${RUNS} runs each, alternating`);
+console.log('qemu-img: its default (never flushes the output); qemu-img wb: -t writeback (flushed, like Platter)\n');
 console.log(
-  `${pad('operation', 22)} ${pad('platter s', 10)} ${pad('qemu-img s', 11)} ${pad('ratio', 6)} ${pad('platter RSS', 12)} qemu-img RSS`,
+  `${pad('operation', 22)}${pad('platter', 9)}${pad('qemu-img', 10)}${pad('ratio', 7)}${pad('qemu wb', 9)}${pad('ratio wb', 10)}${pad('platter RSS', 13)}qemu-img RSS`,
 );
 for (const r of rows) {
   console.log(
-    `${pad(r.name, 22)} ${pad(r.platter.toFixed(2), 10)} ${pad(r.qemu.toFixed(2), 11)} ${pad(r.ratio.toFixed(2), 6)} ${pad(r.platterRss.toFixed(0) + ' MiB', 12)} ${r.qemuRss.toFixed(0)} MiB`,
+    `${pad(r.name, 22)}${pad(f2(r.platter) + 's', 9)}${pad(f2(r.qemu) + 's', 10)}${pad(f2(r.platter / r.qemu), 7)}${pad(f2(r.qemuFlushed) + 's', 9)}${pad(f2(r.platter / r.qemuFlushed), 10)}${pad(r.platterRss.toFixed(0) + ' MiB', 13)}${r.qemuRss.toFixed(0)} MiB`,
   );
 }

@@ -8,6 +8,7 @@ import { findParent, readParentReference } from './parent-reference';
 import { RandomAccessFile } from './random-access-file';
 import { RawImage } from './raw-image';
 import { VhdImage } from './vhd-image';
+import { openVhdx } from './vhdx-image';
 import { readVhdStructure } from './vhd-structure';
 
 /** Deepest differencing chain followed before giving up (Hyper-V itself stops far earlier). */
@@ -47,12 +48,27 @@ async function openInChain(path: string, options: OpenOptions, chain: string[]):
       );
     }
     if (format === 'vhdx') {
-      throw new PlatterError(
-        'UNSUPPORTED',
-        `${path} is a VHDX image, which this command cannot read yet`,
-        'convert it with Hyper-V or use a VHD',
-        { path },
-      );
+      return await openVhdx(file, async (parentPath) => {
+        if (chain.length + 1 >= MAX_CHAIN_DEPTH) {
+          throw new PlatterError(
+            'VHD_CHAIN_TOO_DEEP',
+            `the differencing chain of ${path} is more than ${MAX_CHAIN_DEPTH} disks deep`,
+            'merge some of the chain into its parents',
+            { path },
+          );
+        }
+        const real = await realpath(path);
+        const parentReal = await realpath(parentPath);
+        if (parentReal === real || chain.includes(parentReal)) {
+          throw new PlatterError(
+            'VHD_PARENT_CYCLE',
+            `the differencing chain of ${path} loops back on itself at ${parentPath}`,
+            'the child points at itself or at one of its own children; find the parent it was made from',
+            { path, parentPath },
+          );
+        }
+        return openInChain(parentPath, { allowRaw: false }, [...chain, real]);
+      });
     }
     const structure = await readVhdStructure(file);
     if (structure.footer.diskType !== 'differencing') return new VhdImage(file, structure, null);

@@ -1,0 +1,125 @@
+import { PlatterError, isPlatterError } from '../../errors';
+import { BAT_ENTRY_SIZE, batGeometry, checkBat, createBat, decodeBatEntries } from './bat';
+import type { BatGeometry, VhdxBat } from './bat';
+import { DAMAGED, MIB } from './fields';
+import { FILE_IDENTIFIER_SIZE, parseFileIdentifier } from './file-identifier';
+import type { FileIdentifier } from './file-identifier';
+import { NIL_GUID } from './guid';
+import { HEADER_SECTION_SIZE } from './header-section';
+import { HEADER_OFFSETS, HEADER_SIZE, checkHeaderFields, selectHeader } from './header';
+import type { VhdxHeader } from './header';
+import { knownItems, parseMetadata } from './metadata-items';
+import type { VhdxMetadata } from './metadata-items';
+import { METADATA_TABLE_SIZE, parseMetadataTable } from './metadata-table';
+import { REGION_TABLE_OFFSETS, REGION_TABLE_SIZE, selectRegions } from './region-table';
+import type { RegionEntry } from './region-table';
+
+/** What the structure reader needs of a file (RandomAccessFile has it). */
+export interface VhdxSource {
+  readonly path: string;
+  readonly size: number;
+  readAt(position: number, length: number): Promise<Uint8Array>;
+}
+
+/** Everything read from a VHDX's header section, metadata and BAT, checked so that reads stay inside the file. */
+export interface VhdxStructure {
+  readonly identifier: FileIdentifier;
+  readonly header: VhdxHeader;
+  /** Which header copy is current: 0 at 64 KiB, 1 at 128 KiB. */
+  readonly headerCopy: 0 | 1;
+  readonly batRegion: RegionEntry;
+  readonly metadataRegion: RegionEntry;
+  readonly metadata: VhdxMetadata;
+  readonly geometry: BatGeometry;
+  readonly bat: VhdxBat;
+  readonly warnings: readonly string[];
+}
+
+/** The BAT is read and decoded in pieces of this size, so a large table is never held twice. */
+const BAT_READ_CHUNK = MIB;
+
+export async function readVhdxStructure(file: VhdxSource): Promise<VhdxStructure> {
+  try {
+    return await readStructure(file);
+  } catch (err) {
+    // The structure parsers do not know the path; name it so the message is about this image.
+    if (isPlatterError(err) && !err.message.includes(file.path)) {
+      throw new PlatterError(err.code, `${file.path}: ${err.message}`, err.remedy, { ...err.details, path: file.path });
+    }
+    throw err;
+  }
+}
+
+async function readStructure(file: VhdxSource): Promise<VhdxStructure> {
+  if (file.size < HEADER_SECTION_SIZE) {
+    throw new PlatterError('VHDX_BAD_HEADER', `the file is ${file.size} bytes, too small to be a VHDX image`, DAMAGED);
+  }
+  const identifier = parseFileIdentifier(await file.readAt(0, FILE_IDENTIFIER_SIZE));
+  const current = selectHeader(
+    await file.readAt(HEADER_OFFSETS[0], HEADER_SIZE),
+    await file.readAt(HEADER_OFFSETS[1], HEADER_SIZE),
+  );
+  const header = current.header;
+  checkHeaderFields(header, file.size);
+  // A non-zero LogGuid means the log must be replayed before anything past it can be trusted (MS-VHDX 2.2.2).
+  if (header.logGuid !== NIL_GUID) {
+    throw new PlatterError(
+      'VHDX_LOG_NOT_EMPTY',
+      `${file.path} has a log of updates that were never applied to the disk (it was not closed cleanly, or is still attached), and Platter cannot replay it`,
+      'attach it once in Hyper-V or Windows (or run `qemu-img check -r all` on it), which replays the log, then try again',
+      { path: file.path, logGuid: header.logGuid },
+    );
+  }
+  const regions = selectRegions(
+    await file.readAt(REGION_TABLE_OFFSETS[0], REGION_TABLE_SIZE),
+    await file.readAt(REGION_TABLE_OFFSETS[1], REGION_TABLE_SIZE),
+    file.size,
+  );
+  const metadataRegion = regions.metadata;
+  if (metadataRegion.length < METADATA_TABLE_SIZE) {
+    throw new PlatterError('VHDX_BAD_METADATA', 'the VHDX metadata region is smaller than its table', DAMAGED);
+  }
+  const table = parseMetadataTable(
+    await file.readAt(metadataRegion.fileOffset, METADATA_TABLE_SIZE),
+    metadataRegion.length,
+  );
+  const items = new Map<string, Uint8Array>();
+  // Each item was checked to lie inside the region (itself inside the file) and to be at most 1 MiB.
+  for (const entry of knownItems(table)) {
+    items.set(entry.itemId, await file.readAt(metadataRegion.fileOffset + entry.offset, entry.length));
+  }
+  const metadata = parseMetadata(items);
+  const geometry = batGeometry(metadata);
+  const bat = await readBat(file, regions.bat, geometry);
+  return {
+    identifier,
+    header,
+    headerCopy: current.copy,
+    batRegion: regions.bat,
+    metadataRegion,
+    metadata,
+    geometry,
+    bat,
+    warnings: [...current.warnings, ...regions.warnings],
+  };
+}
+
+async function readBat(file: VhdxSource, region: RegionEntry, geometry: BatGeometry): Promise<VhdxBat> {
+  const bytes = geometry.totalEntries * BAT_ENTRY_SIZE;
+  if (bytes > region.length) {
+    throw new PlatterError(
+      'VHDX_BAT_OUT_OF_RANGE',
+      `the VHDX BAT region holds ${region.length / BAT_ENTRY_SIZE} entries but the disk needs ${geometry.totalEntries}`,
+      DAMAGED,
+      { offset: region.fileOffset },
+    );
+  }
+  // The region lies inside the file (checked with the region table), so these arrays are bounded by its size.
+  const bat = createBat(geometry);
+  for (let done = 0; done < bytes; done += BAT_READ_CHUNK) {
+    const piece = await file.readAt(region.fileOffset + done, Math.min(BAT_READ_CHUNK, bytes - done));
+    decodeBatEntries(bat, geometry, piece, done / BAT_ENTRY_SIZE, file.size);
+  }
+  checkBat(bat, geometry);
+  return bat;
+}
