@@ -28,9 +28,12 @@ export function parseCommandArgs(command: Command, args: string[]): { values: Va
       strict: true,
     });
   } catch (err) {
-    throw new UsageError(
-      `${(err as Error).message.replace(/\. To specify a positional.*$/s, '')} - see \`platter ${command.name} --help\``,
-    );
+    // Node's message may run on over several lines of advice; the first line names the problem.
+    const first = (err as Error).message
+      .split('\n')[0]!
+      .replace(/\. To specify a positional.*$/s, '')
+      .replace(/\.$/, '');
+    throw new UsageError(`${first} - see \`platter ${command.name} --help\``);
   }
   const values = parsed.values as Values;
   if (values.help) return { values, positionals: parsed.positionals };

@@ -60,6 +60,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const debug = argv.includes('--debug');
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = COMMANDS.find((c) => c.name === rest[0]);
+    if (name === 'help' && rest[0] !== undefined && !topic) {
+      io.stderr(`platter: "${rest[0]}" is not a command - run \`platter --help\` for the list\n`);
+      return 2;
+    }
     io.stdout(topic ? commandHelp(topic) : overview());
     return 0;
   }

@@ -4,11 +4,13 @@ const UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1
 
 /** Parses "512", "64K", "1.5G", "2T" (powers of 1024; an optional trailing "iB" or "B" is accepted). */
 export function parseSize(text: string, what = 'size'): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$/i.exec(text);
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:([KMGT])(?:I?B)?|B)?\s*$/i.exec(text);
   if (!match)
     throw new UsageError(`${what} "${text}" is not a size - use bytes or a number with K, M, G or T, e.g. 64M or 20G`);
-  const bytes = Number(match[1]) * UNITS[match[2]!.toUpperCase()]!;
-  if (!Number.isSafeInteger(bytes))
+  const bytes = Number(match[1]) * UNITS[(match[2] ?? '').toUpperCase()]!;
+  if (bytes > Number.MAX_SAFE_INTEGER)
+    throw new UsageError(`${what} "${text}" is far too large - give a size in bytes up to a few TiB`);
+  if (!Number.isInteger(bytes))
     throw new UsageError(`${what} "${text}" is not a whole number of bytes - use a smaller unit`);
   return bytes;
 }

@@ -125,7 +125,7 @@ async function writeCompacted(
   const header = { ...fresh, ...link.header };
   const writer = new SparseVhdWriter(file, structure.footer, header, link);
   const blockSize = old.blockSize;
-  const progress = progressReporter(control.onProgress, 'compacting', bat.length * blockSize);
+  const progress = progressReporter(control, 'compacting', bat.length * blockSize);
   const piece = new Uint8Array(Math.min(PUMP_CHUNK, blockSize));
   let blocks = 0;
   for (let block = 0; block < bat.length; block++) {

@@ -74,7 +74,7 @@ export const PUMP_WINDOW = 4;
  * disk size, and a buffer is read again only once the writes from it are done.
  */
 export async function pumpContent(source: DiskImage, emit: Emit, options: PumpOptions): Promise<void> {
-  const progress = progressReporter(options.onProgress, options.phase, source.virtualSize);
+  const progress = progressReporter(options, options.phase, source.virtualSize);
   const slots = Array.from({ length: PUMP_WINDOW }, () => ({
     buffer: new Uint8Array(PUMP_CHUNK),
     busy: Promise.resolve() as Promise<unknown>,

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { realpath, unlink } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { PlatterError } from '../errors';
 import { DEFAULT_BLOCK_SIZE } from '../format/dynamic-header';
 import type { DiskType } from '../format/footer';
 import type { DiskImage } from '../image/disk-image';
 import { openImage } from '../image/open-image';
-import type { RandomAccessFile } from '../image/random-access-file';
+import { RandomAccessFile } from '../image/random-access-file';
 import { RawImage } from '../image/raw-image';
 import { checkBlockSize } from './create';
 import { hashDisk } from './hash';
@@ -140,6 +140,7 @@ async function convertOpened(
   const pump = { ...control, phase: 'converting', preallocate: options.preallocate ?? false, ...(hash && { hash }) };
   let fileSize = 0;
   let diskType: DiskType | null = null;
+  let verifiedSha256: string | null = null;
   await writeNewFile(options.output, control.signal, async (file: RandomAccessFile) => {
     if (format === 'raw') {
       fileSize = await writeFlatContent(file, source, virtualSize, null, pump);
@@ -151,12 +152,12 @@ async function convertOpened(
       const footer = newFooter(virtualSize, 'dynamic');
       fileSize = await writeDynamicContent(file, source, footer, newDynamicHeader(virtualSize, blockSize), pump);
     }
+    // Verified before it is moved into place: a cancel or a mismatch leaves no output behind.
+    if (hash) {
+      hash.update(new Uint8Array(virtualSize - sourceSize));
+      verifiedSha256 = await verifyOutput(file.path, format, hash.digest('hex'), control);
+    }
   });
-  let verifiedSha256: string | null = null;
-  if (hash) {
-    hash.update(new Uint8Array(virtualSize - sourceSize));
-    verifiedSha256 = await verifyOutput(options.output, hash.digest('hex'), control);
-  }
   return {
     output: resolve(options.output),
     format,
@@ -171,9 +172,14 @@ async function convertOpened(
   };
 }
 
-/** Reads the finished output back; a mismatch removes it and fails. */
-async function verifyOutput(output: string, expected: string, control: JobControl): Promise<string> {
-  const image = await openImage(output, { allowRaw: true });
+/** Reads the written output back and compares its content hash with the source's. */
+async function verifyOutput(
+  path: string,
+  format: 'vhd' | 'raw',
+  expected: string,
+  control: JobControl,
+): Promise<string> {
+  const image = format === 'raw' ? new RawImage(await RandomAccessFile.open(path)) : await openImage(path);
   let actual: string;
   try {
     actual = await hashDisk(image, { ...control, phase: 'verifying' });
@@ -181,11 +187,10 @@ async function verifyOutput(output: string, expected: string, control: JobContro
     await image.close();
   }
   if (actual !== expected) {
-    await unlink(output).catch(() => undefined);
     throw new PlatterError(
       'VERIFY_FAILED',
       `the output read back differs from the source (SHA-256 ${actual}, expected ${expected})`,
-      'the output was removed; check the disk and memory, then convert again',
+      'nothing was kept; check the disk and memory, then convert again',
     );
   }
   return actual;

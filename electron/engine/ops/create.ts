@@ -136,7 +136,7 @@ async function writeFixed(
 ): Promise<void> {
   const size = footer.currentSize;
   if (preallocate) {
-    const progress = progressReporter(control.onProgress, 'writing zeros', size);
+    const progress = progressReporter(control, 'writing zeros', size);
     const zeros = new Uint8Array(ZERO_CHUNK);
     for (let pos = 0; pos < size; pos += ZERO_CHUNK) {
       throwIfAborted(control.signal);

@@ -18,7 +18,7 @@ export async function hashDisk(image: DiskImage, control: JobControl & { phase?:
   const hash = createHash('sha256');
   const buffer = new Uint8Array(READ_CHUNK);
   const zeros = new Uint8Array(READ_CHUNK);
-  const progress = progressReporter(control.onProgress, control.phase ?? 'hashing', image.virtualSize);
+  const progress = progressReporter(control, control.phase ?? 'hashing', image.virtualSize);
   for (const extent of await image.extents()) {
     for (let pos = extent.offset; pos < extent.offset + extent.length; pos += READ_CHUNK) {
       throwIfAborted(control.signal);

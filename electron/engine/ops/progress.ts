@@ -10,17 +10,16 @@ export interface Progress {
 export interface JobControl {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: Progress) => void;
+  /** Least time between two progress reports (default PROGRESS_INTERVAL_MS). */
+  readonly progressIntervalMs?: number;
 }
 
 export const PROGRESS_INTERVAL_MS = 250;
 
 /** Returns a reporter that forwards at most one update per interval, plus the first and the last. */
-export function progressReporter(
-  onProgress: JobControl['onProgress'],
-  phase: string,
-  total: number,
-  intervalMs = PROGRESS_INTERVAL_MS,
-) {
+export function progressReporter(control: JobControl, phase: string, total: number) {
+  const onProgress = control.onProgress;
+  const intervalMs = control.progressIntervalMs ?? PROGRESS_INTERVAL_MS;
   const started = performance.now();
   let last = -Infinity;
   let done = 0;
