@@ -7,6 +7,9 @@ import { convertCommand } from './commands/convert';
 import { createCommand } from './commands/create';
 import { hashCommand } from './commands/hash';
 import { infoCommand } from './commands/info';
+import { mergeCommand } from './commands/merge';
+import { resizeCommand } from './commands/resize';
+import { setParentCommand } from './commands/set-parent';
 import type { CliIo } from './io';
 import { UsageError } from './usage-error';
 
@@ -18,12 +21,15 @@ export const COMMANDS: readonly Command[] = [
   createCommand,
   convertCommand,
   compactCommand,
+  resizeCommand,
+  mergeCommand,
+  setParentCommand,
   checkCommand,
 ];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-  return `Platter ${VERSION}: create, convert, compact, inspect and check VHD disk images.
+  return `Platter ${VERSION}: create, convert, compact, resize, merge, inspect and check VHD disk images.
 
 Usage: platter COMMAND [OPTIONS] ...
 

@@ -55,3 +55,23 @@ export async function vhdiMediaSize(path: string): Promise<number> {
   if (!match) throw new Error(`vhdiinfo printed no media size for ${path}:\n${out}`);
   return Number(match[1]);
 }
+
+const PYVHDI_HASH = `
+import pyvhdi, hashlib, sys
+files = []
+for p in sys.argv[1:]:
+    f = pyvhdi.file(); f.open(p); files.append(f)
+for child, parent in zip(files, files[1:]):
+    child.set_parent(parent)
+f = files[0]; h = hashlib.sha256(); size = f.get_media_size(); off = 0
+while off < size:
+    n = min(1 << 20, size - off); d = f.read_buffer_at_offset(n, off)
+    if len(d) != n: raise SystemExit('short read at %d' % off)
+    h.update(d); off += n
+print(h.hexdigest())
+`;
+
+/** SHA-256 of a VHD's content as libvhdi reads it; `chain` is the image then each parent, child first. */
+export async function pyvhdiHash(...chain: string[]): Promise<string> {
+  return (await run('/usr/bin/python3', ['-c', PYVHDI_HASH, ...chain])).trim();
+}

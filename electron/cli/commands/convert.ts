@@ -1,8 +1,10 @@
 import { convertImage } from '../../engine/ops/convert';
+import { convertToChild } from '../../engine/ops/convert-delta';
 import type { OutputFormat } from '../../engine/ops/convert';
 import { PRESETS } from '../../engine/ops/presets';
 import type { PresetName } from '../../engine/ops/presets';
-import type { Command } from '../command';
+import type { Command, Values } from '../command';
+import type { CliIo } from '../io';
 import { progressBar } from '../progress-bar';
 import { formatSize, formatSizeExact, parseSize } from '../sizes';
 import { UsageError } from '../usage-error';
@@ -14,13 +16,16 @@ const presetLines = Object.values(PRESETS)
 export const convertCommand: Command = {
   name: 'convert',
   summary: 'Convert an image (raw, VHD of any type, VHDX) to a VHD or a raw image; the source is never changed.',
-  usage: 'convert IN OUT [--format vhd|raw] [--type fixed|dynamic] [--block-size SIZE] [--preset NAME] [--verify]',
+  usage:
+    'convert IN OUT [--format vhd|raw] [--type fixed|dynamic] [--block-size SIZE] [--preset NAME] [--parent PARENT] [--verify]',
   details: `Options:
   --format FORMAT     vhd or raw (default: from OUT's extension: .vhd, .img/.raw/.bin)
   --type TYPE         dynamic (default) or fixed, for VHD outputs
   --block-size SIZE   dynamic VHD block size, a power of two from 512K to 256M (default 2M)
   --preset NAME       a ready-made target (below)
   --preallocate       write every byte, zeros included (fixed VHD and raw outputs)
+  --parent PARENT     write OUT as a differencing child of PARENT holding only the sectors where IN differs
+                      from PARENT (IN must have PARENT's size): turns a modified copy back into a small delta
   --verify            read the output back and compare its content hash with the source's
   --json              print the result as JSON
   --quiet             no progress bar
@@ -35,7 +40,8 @@ the partial output.
 Examples:
   platter convert disk.img disk.vhd
   platter convert disk.img azure.vhd --preset azure --verify
-  platter convert child.vhd flat.img`,
+  platter convert child.vhd flat.img
+  platter convert modified.img delta.vhd --parent base.vhd`,
   options: {
     format: { type: 'string' },
     type: { type: 'string' },
@@ -43,6 +49,7 @@ Examples:
     preset: { type: 'string' },
     preallocate: { type: 'boolean' },
     verify: { type: 'boolean' },
+    parent: { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
   },
@@ -57,6 +64,12 @@ Examples:
     const preset = values.preset as string | undefined;
     if (preset !== undefined && !(preset in PRESETS))
       throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, not "${preset}"`);
+    if (values.parent !== undefined) {
+      if (type === 'fixed' || preset !== undefined || (format !== undefined && format !== 'vhd')) {
+        throw new UsageError('--parent makes a differencing VHD: leave out --type, --preset and --format');
+      }
+      return convertDelta(values, input!, output!, io);
+    }
     const bar = progressBar(io, values.quiet === true);
     try {
       const result = await convertImage(
@@ -102,3 +115,33 @@ Examples:
     return 0;
   },
 };
+
+async function convertDelta(values: Values, input: string, output: string, io: CliIo): Promise<number> {
+  const bar = progressBar(io, values.quiet === true);
+  try {
+    const result = await convertToChild(
+      {
+        input,
+        output,
+        parent: values.parent as string,
+        ...(values['block-size'] !== undefined && {
+          blockSize: parseSize(values['block-size'] as string, '--block-size'),
+        }),
+        ...(values.verify === true && { verify: true }),
+      },
+      { signal: io.signal, onProgress: bar.onProgress },
+    );
+    bar.end();
+    if (values.json) io.stdout(JSON.stringify(result, null, 2) + '\n');
+    else {
+      io.stdout(
+        `Wrote ${result.output}: a child of ${result.parent} holding ${result.changedBlocks} of ${result.totalBlocks} blocks, file ${formatSize(result.fileSize)}\n`,
+      );
+      if (result.verifiedSha256)
+        io.stdout(`Verified: the child read through its parent matches ${input} (SHA-256 ${result.verifiedSha256})\n`);
+    }
+  } finally {
+    bar.end();
+  }
+  return 0;
+}

@@ -44,6 +44,17 @@ export function formatInfo(info: ImageInfo): string {
   }
   const width = Math.max(...rows.map(([k]) => k.length)) + 1;
   const lines = rows.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}`);
+  if (info.chain.levels.length > 1 || info.chain.broken) {
+    lines.push('Chain (child first):');
+    info.chain.levels.forEach((level, i) => {
+      lines.push(
+        `  ${i}. ${level.path}  ${level.diskType}, ${formatSize(level.virtualSize)}, holds ${formatSize(level.allocatedBytes)}, UUID ${level.uuid}`,
+      );
+    });
+    const broken = info.chain.broken;
+    if (broken)
+      lines.push(`  ${info.chain.levels.length}. MISSING ${broken.name || `UUID ${broken.uuid}`}: ${broken.reason}`);
+  }
   for (const w of info.warnings) lines.push(`Warning: ${w}`);
   return lines.join('\n') + '\n';
 }

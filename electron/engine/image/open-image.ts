@@ -5,6 +5,7 @@ import { ascii } from '../format/fields';
 import { FOOTER_SIZE, hasFooterCookie } from '../format/footer';
 import type { DiskImage, ImageFormat } from './disk-image';
 import { findParent, readParentReference } from './parent-reference';
+import { refuseIfInterrupted } from './pending-journal';
 import { RandomAccessFile } from './random-access-file';
 import { RawImage } from './raw-image';
 import { VhdImage } from './vhd-image';
@@ -36,6 +37,10 @@ export async function openImage(path: string, options: OpenOptions = {}): Promis
 
 async function openInChain(path: string, options: OpenOptions, chain: string[]): Promise<DiskImage> {
   const file = await RandomAccessFile.open(path);
+  await refuseIfInterrupted(path).catch(async (err: unknown) => {
+    await file.close();
+    throw err;
+  });
   try {
     const format = await detectFormat(file);
     if (format === 'raw') {

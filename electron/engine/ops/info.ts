@@ -7,8 +7,11 @@ import { geometryBytes, isMaxGeometry } from '../format/geometry';
 import type { Geometry } from '../format/geometry';
 import { PlatterError, isPlatterError } from '../errors';
 import { detectFormat, readVhdUuid } from '../image/open-image';
+import { describeChain } from './chain';
+import type { Chain } from './chain';
 import { findParent, readParentReference } from '../image/parent-reference';
 import type { ParentLocator } from '../image/parent-reference';
+import { refuseIfInterrupted } from '../image/pending-journal';
 import { RandomAccessFile } from '../image/random-access-file';
 import { readVhdStructure } from '../image/vhd-structure';
 
@@ -51,6 +54,8 @@ export interface ImageInfo {
   readonly footerSource: 'end' | 'head';
   readonly consumerSizes: ConsumerSizes;
   readonly parent: ParentInfo | null;
+  /** This disk and its ancestors, child first (one level for a disk without parent). */
+  readonly chain: Chain;
   readonly warnings: readonly string[];
 }
 
@@ -71,6 +76,10 @@ function versionString(v: number): string {
 export async function inspectImage(path: string): Promise<ImageInfo> {
   const absolute = resolve(path);
   const file = await RandomAccessFile.open(absolute);
+  await refuseIfInterrupted(absolute).catch(async (err: unknown) => {
+    await file.close();
+    throw err;
+  });
   try {
     const format = await detectFormat(file);
     if (format !== 'vhd') {
@@ -126,6 +135,7 @@ export async function inspectImage(path: string): Promise<ImageInfo> {
       footerSource: s.footerSource,
       consumerSizes: sizes,
       parent,
+      chain: await describeChain(absolute),
       warnings,
     };
   } finally {

@@ -35,6 +35,10 @@ export class SparseVhdWriter {
     return this.header.blockSize;
   }
 
+  get allocatedBlocks(): number {
+    return this.bat.reduce((n, e) => (e === UNALLOCATED ? n : n + 1), 0);
+  }
+
   isAllocated(block: number): boolean {
     return this.bat[block] !== UNALLOCATED;
   }
@@ -56,6 +60,12 @@ export class SparseVhdWriter {
     const allocated = this.isAllocated(block) ? null : this.allocate(block);
     const written = this.file.write(data, this.bat[block]! * SECTOR + this.bitmapSize + offsetInBlock);
     return allocated ? Promise.all([allocated, written]) : written;
+  }
+
+  /** Replaces an allocated block's sector bitmap (for children, whose bitmaps mark only what they hold). */
+  setBitmap(block: number, bitmap: Uint8Array): Promise<void> {
+    if (!this.isAllocated(block)) throw new Error(`block ${block} is not allocated`);
+    return this.file.write(bitmap, this.bat[block]! * SECTOR);
   }
 
   /** Writes the header, locators, BAT and both footers; the file then ends with its footer. */

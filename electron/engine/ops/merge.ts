@@ -1,0 +1,134 @@
+import { readdir, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { PlatterError, throwIfAborted } from '../errors';
+import { UNALLOCATED } from '../format/bat';
+import { sectorRuns } from '../format/bitmap';
+import { SECTOR } from '../format/fields';
+import { detectFormat, openImage } from '../image/open-image';
+import { RandomAccessFile } from '../image/random-access-file';
+import { VhdImage } from '../image/vhd-image';
+import { readVhdStructure } from '../image/vhd-structure';
+import { PUMP_CHUNK } from './content-pump';
+import { InPlaceVhdWriter } from './in-place-writer';
+import { progressReporter } from './progress';
+import type { JobControl } from './progress';
+
+export interface MergeOptions {
+  readonly child: string;
+  /** Keep the child file after merging (it then reads exactly as its parent). Default: remove it. */
+  readonly keepChild?: boolean;
+}
+
+export interface MergeResult {
+  readonly child: string;
+  readonly parent: string;
+  readonly mergedBlocks: number;
+  readonly childRemoved: boolean;
+  readonly warnings: readonly string[];
+}
+
+/** Other differencing disks in `folder` whose parent UUID is `uuid` (skipping `except`). */
+async function childrenOf(folder: string, uuid: string, except: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of await readdir(folder).catch(() => [] as string[])) {
+    if (!/\.vhd$/i.test(name)) continue;
+    const path = join(folder, name);
+    if (path === except) continue;
+    const file = await RandomAccessFile.open(path).catch(() => null);
+    if (!file) continue;
+    try {
+      if ((await detectFormat(file)) !== 'vhd') continue;
+      const s = await readVhdStructure(file);
+      if (s.header && s.footer.diskType === 'differencing' && s.header.parentUuid === uuid) found.push(path);
+    } catch {
+      // Unreadable neighbours are not ours to judge here.
+    } finally {
+      await file.close();
+    }
+  }
+  return found;
+}
+
+/**
+ * Writes a differencing child's sectors into its parent, so the parent reads as the child did, then removes the
+ * child unless asked to keep it. The child's own view never changes while this runs (it overrides every sector it
+ * writes), so a kill leaves the child intact and the parent partly merged; running the merge again completes it.
+ */
+export async function mergeImage(options: MergeOptions, control: JobControl = {}): Promise<MergeResult> {
+  const childPath = resolve(options.child);
+  const child = await openImage(childPath);
+  try {
+    if (!(child instanceof VhdImage) || child.structure.footer.diskType !== 'differencing' || !child.parent) {
+      throw new PlatterError(
+        'BAD_ARGUMENT',
+        `${childPath} is not a differencing disk`,
+        'merge takes a child VHD and writes it into its parent',
+      );
+    }
+    if (!(child.parent instanceof VhdImage))
+      throw new PlatterError(
+        'UNSUPPORTED',
+        `the parent of ${childPath} is not a VHD`,
+        'only VHD parents can be merged into',
+      );
+    const parentPath = child.parent.path;
+    const folder = dirname(childPath);
+    const grandchildren = await childrenOf(folder, child.structure.footer.uuid, childPath);
+    if (grandchildren.length > 0 && !options.keepChild) {
+      throw new PlatterError(
+        'BAD_ARGUMENT',
+        `${childPath} is itself the parent of ${grandchildren.join(', ')}; removing it would break them`,
+        'merge with --keep-child, or merge those children first',
+      );
+    }
+    const siblings = await childrenOf(folder, child.parent.structure.footer.uuid, childPath);
+    const warnings = siblings.map((s) => `${s} is another child of ${parentPath}: the merge changes what it reads`);
+    const mergedBlocks = await copyIntoParent(child, parentPath, control);
+    await child.close();
+    if (!options.keepChild) await unlink(childPath);
+    return { child: childPath, parent: parentPath, mergedBlocks, childRemoved: !options.keepChild, warnings };
+  } finally {
+    await child.close();
+  }
+}
+
+async function copyIntoParent(child: VhdImage, parentPath: string, control: JobControl): Promise<number> {
+  const { bat, header, bitmapSize, virtualSize } = child.structure;
+  const blockSize = header!.blockSize;
+  const source = child.sourceFile;
+  const writer = await InPlaceVhdWriter.open(parentPath);
+  try {
+    if (writer.structure.virtualSize < virtualSize) {
+      throw new PlatterError(
+        'BAD_SIZE',
+        `the parent ${parentPath} is smaller than its child`,
+        'resize the parent to the child’s size first',
+      );
+    }
+    const blocks = bat!.reduce((n, e) => (e === UNALLOCATED ? n : n + 1), 0);
+    const progress = progressReporter(control, 'merging', blocks * blockSize);
+    const buffer = new Uint8Array(Math.min(PUMP_CHUNK, blockSize));
+    for (let block = 0; block < bat!.length; block++) {
+      const entry = bat![block]!;
+      if (entry === UNALLOCATED) continue;
+      throwIfAborted(control.signal);
+      const blockStart = entry * SECTOR;
+      const used = Math.min(blockSize, virtualSize - block * blockSize);
+      const bitmap = await source.readAt(blockStart, bitmapSize);
+      for (const run of sectorRuns(bitmap, 0, used / SECTOR)) {
+        if (!run.set) continue;
+        for (let off = run.first * SECTOR; off < (run.first + run.count) * SECTOR; off += buffer.length) {
+          const piece = buffer.subarray(0, Math.min(buffer.length, (run.first + run.count) * SECTOR - off));
+          await source.read(piece, blockStart + bitmapSize + off);
+          await writer.write(block * blockSize + off, piece);
+        }
+      }
+      progress.add(blockSize);
+    }
+    await writer.sync();
+    progress.finish();
+    return blocks;
+  } finally {
+    await writer.close();
+  }
+}

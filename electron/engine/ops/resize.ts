@@ -1,0 +1,210 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PlatterError, throwIfAborted } from '../errors';
+import { UNALLOCATED } from '../format/bat';
+import { serializeDynamicHeader } from '../format/dynamic-header';
+import { SECTOR } from '../format/fields';
+import { FOOTER_SIZE, serializeFooter } from '../format/footer';
+import type { DiskType, Footer } from '../format/footer';
+import { geometryForSectors } from '../format/geometry';
+import type { DiskImage } from '../image/disk-image';
+import { openImage } from '../image/open-image';
+import { RandomAccessFile } from '../image/random-access-file';
+import { VhdImage } from '../image/vhd-image';
+import type { VhdStructure } from '../image/vhd-structure';
+import { PUMP_CHUNK, isAllZero } from './content-pump';
+import { CREATOR, checkVirtualSize } from './new-vhd';
+import { writeNewFile } from './output-file';
+import type { JobControl } from './progress';
+import { rewriteSparse } from './sparse-rewrite';
+import { beginUndo, rollBack } from './undo-journal';
+
+export interface ResizeOptions {
+  readonly path: string;
+  readonly size: number;
+}
+
+export interface ResizeResult {
+  readonly path: string;
+  readonly diskType: DiskType;
+  readonly oldSize: number;
+  readonly newSize: number;
+  /** How it was done: in place, or by writing the file anew (a dynamic disk whose BAT had no room). */
+  readonly method: 'unchanged' | 'in place' | 'rewritten';
+  /** The name of an interrupted earlier operation that was rolled back first, if any. */
+  readonly rolledBack: string | null;
+}
+
+/**
+ * The footer of the resized disk: size and geometry by the creation rules (docs/created-images.md). The original
+ * size follows too, since libvhdi reads the disk size from that field.
+ */
+function resizedFooter(footer: Footer, size: number): Footer {
+  return {
+    ...footer,
+    currentSize: size,
+    originalSize: size,
+    geometry: geometryForSectors(size / SECTOR),
+    creatorApp: CREATOR.app,
+    creatorVersion: CREATOR.version,
+    creatorHostOs: CREATOR.hostOs,
+  };
+}
+
+/** Throws unless everything the disk holds past `from` reads as zeros. */
+async function checkTailIsZero(image: DiskImage, from: number, control: JobControl): Promise<void> {
+  const buffer = new Uint8Array(PUMP_CHUNK);
+  for (const extent of await image.extents()) {
+    const start = Math.max(extent.offset, from);
+    const end = extent.offset + extent.length;
+    if (extent.kind === 'zero' || start >= end) continue;
+    for (let pos = start; pos < end; pos += PUMP_CHUNK) {
+      throwIfAborted(control.signal);
+      const chunk = buffer.subarray(0, Math.min(PUMP_CHUNK, end - pos));
+      await image.read(chunk, pos);
+      if (!isAllZero(chunk)) {
+        const at = pos + chunk.findIndex((b) => b !== 0);
+        throw new PlatterError(
+          'SHRINK_LOSES_DATA',
+          `${image.path} holds data at byte ${at}, past the new end at ${from}; nothing was changed`,
+          'choose a size that keeps all the data (shrink the partitions inside the disk first)',
+          { path: image.path, offset: at },
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Grows or shrinks a fixed, dynamic or differencing VHD. Shrinking is refused, changing nothing, when data would
+ * be cut. Fixed disks change under an undo journal (their only footer moves); dynamic disks change in an order
+ * that is consistent at every step, or are written anew and renamed into place when their BAT has no room.
+ */
+export async function resizeImage(options: ResizeOptions, control: JobControl = {}): Promise<ResizeResult> {
+  const path = resolve(options.path);
+  const rolledBack = await rollBack(path);
+  checkVirtualSize(options.size);
+  const image = await openImage(path);
+  let closed = false;
+  try {
+    if (!(image instanceof VhdImage))
+      throw new PlatterError('UNSUPPORTED', `${path} is not a VHD`, 'resize works on VHD images');
+    const s = image.structure;
+    if (s.footerSource !== 'end')
+      throw new PlatterError(
+        'VHD_BAD_FOOTER',
+        `the footer at the end of ${path} is damaged`,
+        'repair it first with `platter check --repair`',
+      );
+    const oldSize = image.virtualSize;
+    const newSize = options.size;
+    const result = (method: ResizeResult['method']): ResizeResult => ({
+      path,
+      diskType: s.footer.diskType,
+      oldSize,
+      newSize,
+      method,
+      rolledBack,
+    });
+    if (newSize === oldSize) return result('unchanged');
+    if (newSize < oldSize) await checkTailIsZero(image, newSize, control);
+    const footer = resizedFooter(s.footer, newSize);
+    if (!s.header || !s.bat) {
+      await resizeFixed(path, s, oldSize, newSize, footer);
+      return result('in place');
+    }
+    const entries = Math.ceil(newSize / s.header.blockSize);
+    if (entries <= (await batCapacity(path, s))) {
+      await resizeSparseInPlace(path, s, entries, footer);
+      return result('in place');
+    }
+    const mode = (await stat(path)).mode & 0o7777;
+    await writeNewFile(
+      path,
+      control.signal,
+      async (file) => {
+        await rewriteSparse(file, image, control, { dropZeroBlocks: false, phase: 'resizing', footer });
+        await image.close();
+        closed = true;
+      },
+      { replace: true, mode },
+    );
+    return result('rewritten');
+  } finally {
+    if (!closed) await image.close();
+  }
+}
+
+async function resizeFixed(
+  path: string,
+  s: VhdStructure,
+  oldSize: number,
+  newSize: number,
+  footer: Footer,
+): Promise<void> {
+  const file = await RandomAccessFile.open(path, 'r+');
+  try {
+    const dataEnd = file.size - s.endFooterLength;
+    // Past the old size there is only the footer (and whatever a geometry-sized disk kept): that is what a
+    // rollback needs; a shrunk tail was checked to be zeros.
+    const done = await beginUndo(file, 'resize', [[oldSize, file.size - oldSize]]);
+    if (newSize > oldSize) {
+      // Bytes past the old size (the old footer, anything a geometry-sized disk kept there) become disk: zero them.
+      await file.truncate(Math.min(oldSize, dataEnd));
+    }
+    await file.truncate(newSize);
+    await file.write(serializeFooter(footer), newSize);
+    await done();
+  } finally {
+    await file.close();
+  }
+}
+
+/** How many BAT entries fit before the first thing that follows the table. */
+async function batCapacity(path: string, s: VhdStructure): Promise<number> {
+  const header = s.header!;
+  const size = (await stat(path)).size;
+  let next = size - s.endFooterLength;
+  for (const entry of s.bat!)
+    if (entry !== UNALLOCATED && entry * SECTOR > header.tableOffset) next = Math.min(next, entry * SECTOR);
+  for (const l of header.locators)
+    if (l.platformCode !== 0 && l.dataOffset > header.tableOffset) next = Math.min(next, l.dataOffset);
+  if (s.footer.dataOffset! > header.tableOffset) next = Math.min(next, s.footer.dataOffset!);
+  return Math.floor((next - header.tableOffset) / 4);
+}
+
+/**
+ * Changes the size where the BAT has room. Each step leaves a readable disk: new BAT entries (unallocated) first,
+ * then the header's entry count, then the footer at the end (the size readers go by), then its copy at the start.
+ */
+async function resizeSparseInPlace(path: string, s: VhdStructure, entries: number, footer: Footer): Promise<void> {
+  const header = s.header!;
+  const file = await RandomAccessFile.open(path, 'r+');
+  try {
+    const oldEntries = header.maxTableEntries;
+    const growing = entries > oldEntries;
+    const table = new Uint8Array(Math.abs(entries - oldEntries) * 4).fill(0xff);
+    const footerBytes = serializeFooter(footer);
+    const newHeader = serializeDynamicHeader({ ...header, maxTableEntries: entries });
+    if (growing) {
+      await file.write(table, header.tableOffset + oldEntries * 4);
+      await file.sync();
+      await file.write(newHeader, s.footer.dataOffset!);
+      await file.sync();
+      await file.write(footerBytes, file.size - FOOTER_SIZE);
+      await file.sync();
+      await file.write(footerBytes, 0);
+    } else {
+      // Shrinking: the footer first, so that the entry count never falls below what the size needs.
+      await file.write(footerBytes, file.size - FOOTER_SIZE);
+      await file.sync();
+      await file.write(footerBytes, 0);
+      await file.write(newHeader, s.footer.dataOffset!);
+      await file.sync();
+      await file.write(table, header.tableOffset + entries * 4);
+    }
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}

@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+import { PlatterError } from '../errors';
+import { serializeDynamicHeader } from '../format/dynamic-header';
+import { SECTOR, alignUp } from '../format/fields';
+import { serializeFooter } from '../format/footer';
+import { detectFormat, readVhdUuid } from '../image/open-image';
+import { RandomAccessFile } from '../image/random-access-file';
+import { readVhdStructure } from '../image/vhd-structure';
+import { buildParentLink } from './parent-link';
+
+export interface SetParentOptions {
+  readonly child: string;
+  readonly parent: string;
+}
+
+export interface SetParentResult {
+  readonly child: string;
+  readonly parent: string;
+  readonly parentUuid: string;
+}
+
+/**
+ * Points a differencing child at its parent's new location: rewrites the parent name and locators, nothing else.
+ * The new locator data goes to fresh space at the end and the header is rewritten last, so a kill leaves the
+ * child pointing at either the old or the new path, never at half-written data.
+ */
+export async function setParent(options: SetParentOptions): Promise<SetParentResult> {
+  const child = resolve(options.child);
+  const parent = resolve(options.parent);
+  const file = await RandomAccessFile.open(child, 'r+');
+  try {
+    if ((await detectFormat(file)) !== 'vhd')
+      throw new PlatterError('UNSUPPORTED', `${child} is not a VHD`, 'set-parent works on differencing VHDs');
+    const s = await readVhdStructure(file);
+    if (s.footer.diskType !== 'differencing' || !s.header) {
+      throw new PlatterError(
+        'BAD_ARGUMENT',
+        `${child} is a ${s.footer.diskType} disk, which has no parent`,
+        'give the path of a differencing (child) VHD',
+      );
+    }
+    if (s.footerSource !== 'end') {
+      throw new PlatterError(
+        'VHD_BAD_FOOTER',
+        `the footer at the end of ${child} is damaged`,
+        'repair it first with `platter check --repair`',
+      );
+    }
+    const expected = s.header.parentUuid;
+    const found = await readVhdUuid(parent).catch(() => null);
+    if (found === null)
+      throw new PlatterError(
+        'VHD_PARENT_MISMATCH',
+        `${parent} is not a readable VHD`,
+        `give the VHD whose UUID is ${expected}`,
+      );
+    if (found !== expected) {
+      const whose = found === s.footer.uuid ? 'the child itself' : `a different disk (UUID ${found})`;
+      throw new PlatterError(
+        'VHD_PARENT_MISMATCH',
+        `${parent} is ${whose}, but ${child} was made from the disk with UUID ${expected}`,
+        `give the parent this child was made from (UUID ${expected}); a different disk would corrupt what the child reads`,
+        { path: child, expectedUuid: expected, foundUuid: found },
+      );
+    }
+    const oldEnd = file.size - s.endFooterLength;
+    const link = await buildParentLink(child, parent, expected, alignUp(oldEnd, SECTOR));
+    const footer = serializeFooter(s.footer);
+    await file.write(footer, link.end);
+    for (const blob of link.blobs) {
+      const area = new Uint8Array(alignUp(blob.data.length, SECTOR));
+      area.set(blob.data);
+      await file.write(area, blob.offset);
+    }
+    await file.sync();
+    const header = { ...s.header, ...link.header, parentTimestamp: s.header.parentTimestamp };
+    await file.write(serializeDynamicHeader(header), s.footer.dataOffset!);
+    await file.sync();
+    return { child, parent, parentUuid: expected };
+  } finally {
+    await file.close();
+  }
+}

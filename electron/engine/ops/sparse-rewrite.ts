@@ -1,0 +1,108 @@
+import { throwIfAborted } from '../errors';
+import { UNALLOCATED } from '../format/bat';
+import type { DynamicHeader } from '../format/dynamic-header';
+import { SECTOR, alignUp } from '../format/fields';
+import type { Footer } from '../format/footer';
+import { locatorDataRange } from '../format/parent-locator';
+import type { LocatorEntry } from '../format/parent-locator';
+import type { RandomAccessFile } from '../image/random-access-file';
+import type { VhdImage } from '../image/vhd-image';
+import { PUMP_CHUNK, forEachDataRun, isAllZero } from './content-pump';
+import { TABLE_OFFSET, endOfTable } from './new-vhd';
+import type { ParentLink } from './parent-link';
+import { progressReporter } from './progress';
+import type { JobControl } from './progress';
+import { SparseVhdWriter } from './sparse-vhd-writer';
+
+/** Copies the header's locator data to fresh places after the BAT. */
+async function relocateLocators(source: RandomAccessFile, header: DynamicHeader, start: number): Promise<ParentLink> {
+  const locators: LocatorEntry[] = [];
+  const blobs: { offset: number; data: Uint8Array }[] = [];
+  let offset = alignUp(start, SECTOR);
+  for (const entry of header.locators) {
+    if (entry.platformCode === 0) continue;
+    const range = locatorDataRange(entry, source.size);
+    const data = await source.readAt(range.offset, range.length);
+    const space = alignUp(data.length, SECTOR);
+    locators.push({ ...entry, dataSpace: space, dataOffset: offset });
+    blobs.push({ offset, data });
+    offset += space;
+  }
+  return {
+    header: {
+      parentUuid: header.parentUuid,
+      parentTimestamp: header.parentTimestamp,
+      parentName: header.parentName,
+      locators,
+    },
+    blobs,
+    end: offset,
+  };
+}
+
+export interface RewriteOptions {
+  /** Drop blocks that read as zeros (compact); otherwise every allocated block is kept. */
+  readonly dropZeroBlocks: boolean;
+  readonly phase: string;
+  /** A different footer (a resize); the disk's own otherwise. */
+  readonly footer?: Footer;
+}
+
+/**
+ * Writes a dynamic or differencing VHD anew into `file`: header and BAT sized for the footer's size, locators
+ * copied after the BAT, blocks packed in order with their bitmaps, zero runs left as holes. Identity is kept.
+ */
+export async function rewriteSparse(
+  file: RandomAccessFile,
+  image: VhdImage,
+  control: JobControl,
+  options: RewriteOptions,
+): Promise<{ blocks: number; size: number }> {
+  const { structure } = image;
+  const source = image.sourceFile;
+  const bat = structure.bat!;
+  const old = structure.header!;
+  const footer = options.footer ?? structure.footer;
+  const entries = Math.ceil(footer.currentSize / old.blockSize);
+  const fresh: DynamicHeader = { ...old, tableOffset: TABLE_OFFSET, maxTableEntries: entries, locators: [] };
+  const link = await relocateLocators(source, old, endOfTable(fresh));
+  const header = { ...fresh, ...link.header };
+  const writer = new SparseVhdWriter(file, footer, header, link);
+  const blockSize = old.blockSize;
+  const progress = progressReporter(control, options.phase, bat.length * blockSize);
+  const piece = new Uint8Array(Math.min(PUMP_CHUNK, blockSize));
+  let blocks = 0;
+  for (let block = 0; block < Math.min(bat.length, entries); block++) {
+    throwIfAborted(control.signal);
+    const entry = bat[block]!;
+    const start = block * blockSize;
+    const used = Math.min(blockSize, image.virtualSize - start);
+    const drop = options.dropZeroBlocks && (await readsAsZero(image, start, used, piece));
+    if (entry !== UNALLOCATED && !drop) {
+      const blockStart = entry * SECTOR;
+      await writer.allocate(block, await source.readAt(blockStart, structure.bitmapSize));
+      for (let off = 0; off < used; off += piece.length) {
+        const chunk = piece.subarray(0, Math.min(piece.length, used - off));
+        await source.read(chunk, blockStart + structure.bitmapSize + off);
+        await forEachDataRun(chunk, off, async (data, at) => void (await writer.writeData(block, at, data)));
+      }
+      blocks++;
+    }
+    progress.add(blockSize);
+  }
+  progress.finish();
+  return { blocks, size: await writer.finish() };
+}
+
+/** Whether the block reads as zeros in this disk and (for a child) in its parent too. */
+async function readsAsZero(image: VhdImage, start: number, length: number, piece: Uint8Array): Promise<boolean> {
+  for (const layer of image.parent ? [image, image.parent] : [image]) {
+    const inLayer = Math.max(0, Math.min(length, layer.virtualSize - start));
+    for (let off = 0; off < inLayer; off += piece.length) {
+      const chunk = piece.subarray(0, Math.min(piece.length, inLayer - off));
+      await layer.read(chunk, start + off);
+      if (!isAllZero(chunk)) return false;
+    }
+  }
+  return true;
+}
