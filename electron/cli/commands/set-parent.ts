@@ -5,7 +5,10 @@ export const setParentCommand: Command = {
   name: 'set-parent',
   summary: 'Point a differencing child at its parent after the parent was moved or renamed.',
   usage: 'set-parent CHILD PARENT',
-  details: `PARENT must be the very disk the child was made from: its UUID must be the one the child records.
+  details: `Options:
+  --json    print the result as JSON
+
+PARENT must be the very disk the child was made from: its UUID must be the one the child records.
 Any other disk is refused, since reading the child through it would give corrupt data.
 Only the child's record of where its parent lives (parent name and locators) is rewritten.
 

@@ -7,8 +7,9 @@ import { geometryBytes, isMaxGeometry } from '../format/geometry';
 import type { Geometry } from '../format/geometry';
 import { PlatterError, isPlatterError } from '../errors';
 import { detectFormat, readVhdUuid } from '../image/open-image';
-import { describeChain } from './chain';
+import { chainLevel, describeChain } from './chain';
 import type { Chain } from './chain';
+import type { VhdStructure } from '../image/vhd-structure';
 import { findParent, readParentReference } from '../image/parent-reference';
 import type { ParentLocator } from '../image/parent-reference';
 import { refuseIfInterrupted } from '../image/pending-journal';
@@ -135,10 +136,20 @@ export async function inspectImage(path: string): Promise<ImageInfo> {
       footerSource: s.footerSource,
       consumerSizes: sizes,
       parent,
-      chain: await describeChain(absolute),
+      chain: await chainOf(absolute, s, file.size, parent),
       warnings,
     };
   } finally {
     await file.close();
   }
+}
+
+/** The chain below this disk; its own level comes from what info already read (no second read of the BAT). */
+async function chainOf(path: string, s: VhdStructure, fileSize: number, parent: ParentInfo | null): Promise<Chain> {
+  const self = chainLevel(path, s, fileSize);
+  if (!parent) return { levels: [self], broken: null };
+  if (!parent.resolvedPath) {
+    return { levels: [self], broken: { name: parent.name, uuid: parent.uuid, reason: 'the parent was not found' } };
+  }
+  return describeChain(parent.resolvedPath, [self]);
 }
