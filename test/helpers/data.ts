@@ -1,12 +1,11 @@
 // Deterministic test data: raw disks with data, holes and zero runs in known places.
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 
-/** Pseudo-random bytes from a seed (SHA-256 in counter mode): the same seed always gives the same bytes. */
+/** Pseudo-random bytes from a seed (AES-128 in counter mode, keyed by the seed): same seed, same bytes. */
 export function seededBytes(seed: string, length: number): Buffer {
-  const out = Buffer.alloc(length);
-  for (let i = 0, n = 0; i < length; i += 32, n++) createHash('sha256').update(`${seed}:${n}`).digest().copy(out, i);
-  return out;
+  const key = createHash('sha256').update(seed).digest().subarray(0, 16);
+  return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(length));
 }
 
 /** Writes a sparse raw file of `size` bytes holding random data at each [offset, length]. */
