@@ -1,0 +1,45 @@
+// What a job is about, in a few words: the file it works on and the path of its result.
+import type { JobInfo } from '../../../shared/ipc-contract';
+import { baseName } from './format';
+
+/** The file the job writes (or reads, for a hash): what the panel names it by. */
+export function jobSubject(job: JobInfo): string {
+  switch (job.op) {
+    case 'create':
+    case 'hash':
+    case 'resize':
+      return job.request.path;
+    case 'convert':
+    case 'convert-to-child':
+      return job.request.output;
+    case 'compact':
+      return job.request.output ?? job.request.path;
+    case 'merge':
+    case 'set-parent':
+      return job.request.child;
+  }
+}
+
+/** The image a finished job made or changed, to open; null when there is none to open. */
+export function jobResultPath(job: JobInfo): string | null {
+  if (job.state !== 'succeeded' || job.result === null) return null;
+  switch (job.op) {
+    case 'create':
+    case 'hash':
+    case 'resize':
+      return job.result.path;
+    case 'convert':
+      return job.result.format === 'vhd' ? job.result.output : null;
+    case 'convert-to-child':
+    case 'compact':
+      return job.result.output;
+    case 'merge':
+      return job.result.parent;
+    case 'set-parent':
+      return job.result.child;
+  }
+}
+
+export function jobName(job: JobInfo): string {
+  return baseName(jobSubject(job));
+}

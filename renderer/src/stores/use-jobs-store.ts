@@ -1,0 +1,119 @@
+// Every job main runs, kept up to date from its events: added, started, progress (in seq order), done. Lives for
+// the whole session, so progress survives switching views.
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { api, call } from '../api';
+import type { JobId, JobInfo, JobOutcome, JobProgress, JobRequest } from '../../../shared/ipc-contract';
+import { useAppStore } from './use-app-store';
+
+type Waiter = (outcome: JobOutcome) => void;
+
+/** A job as the panel shows it: JobInfo with the newest event applied. */
+export type JobView = JobInfo;
+
+export function jobPercent(job: JobView): number {
+  if (job.state === 'succeeded') return 100;
+  return Math.floor((job.progress?.fraction ?? 0) * 100);
+}
+
+export function isFinished(job: JobView): boolean {
+  return job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled';
+}
+
+export const useJobsStore = defineStore('jobs', () => {
+  const jobs = ref<JobView[]>([]);
+  const waiters = new Map<JobId, Waiter[]>();
+  const outcomes = new Map<JobId, JobOutcome>();
+  let subscribed = false;
+
+  const running = computed(() => jobs.value.filter((j) => !isFinished(j)));
+  const finished = computed(() => jobs.value.filter(isFinished));
+
+  function patch(id: JobId, change: (job: JobView) => JobView): void {
+    const i = jobs.value.findIndex((j) => j.id === id);
+    const job = jobs.value[i];
+    if (job) jobs.value[i] = change(job);
+  }
+
+  function added(info: JobInfo): void {
+    if (!jobs.value.some((j) => j.id === info.id)) jobs.value.push(info);
+  }
+
+  function progressed(p: JobProgress): void {
+    patch(p.jobId, (job) =>
+      job.progress && job.progress.seq >= p.seq ? job : ({ ...job, state: 'running', progress: p } as JobView),
+    );
+  }
+
+  function done(outcome: JobOutcome): void {
+    outcomes.set(outcome.jobId, outcome);
+    patch(
+      outcome.jobId,
+      (job) =>
+        ({
+          ...job,
+          state: outcome.state,
+          result: outcome.result,
+          error: outcome.error,
+          finishedAt: outcome.finishedAt,
+          progress: outcome.progress ?? job.progress,
+        }) as JobView,
+    );
+    for (const resolve of waiters.get(outcome.jobId) ?? []) resolve(outcome);
+    waiters.delete(outcome.jobId);
+  }
+
+  async function load(): Promise<void> {
+    if (!subscribed) {
+      subscribed = true;
+      const a = api();
+      a.onJobAdded(added);
+      a.onJobStarted(({ jobId, startedAt }) =>
+        patch(jobId, (job) => ({ ...job, state: job.state === 'queued' ? 'running' : job.state, startedAt })),
+      );
+      a.onJobProgress(progressed);
+      a.onJobDone(done);
+    }
+    try {
+      for (const info of await call(api().listJobs())) added(info);
+    } catch (err) {
+      useAppStore().report(err);
+    }
+  }
+
+  /** Starts a job; throws an ApiError when main refuses it (bad paths, output exists...). */
+  async function start(request: JobRequest): Promise<JobId> {
+    const { jobId } = await call(api().startJob(request));
+    return jobId;
+  }
+
+  /** Resolves with the job's outcome when it ends (at once if it already has). */
+  function whenDone(jobId: JobId): Promise<JobOutcome> {
+    const known = outcomes.get(jobId);
+    if (known) return Promise.resolve(known);
+    return new Promise((resolve) => waiters.set(jobId, [...(waiters.get(jobId) ?? []), resolve]));
+  }
+
+  async function cancel(jobId: JobId): Promise<void> {
+    try {
+      await call(api().cancelJob({ jobId }));
+    } catch (err) {
+      useAppStore().report(err);
+    }
+  }
+
+  async function clearFinished(): Promise<void> {
+    try {
+      const left = await call(api().clearFinishedJobs());
+      jobs.value = jobs.value.filter((j) => left.some((l) => l.id === j.id));
+    } catch (err) {
+      useAppStore().report(err);
+    }
+  }
+
+  function byId(jobId: JobId | null): JobView | undefined {
+    return jobId === null ? undefined : jobs.value.find((j) => j.id === jobId);
+  }
+
+  return { jobs, running, finished, load, start, whenDone, cancel, clearFinished, byId, added, progressed, done };
+});

@@ -1,0 +1,39 @@
+// Which screen shows: Home, an image, or a wizard (with what it was opened with). No router: a desktop app has
+// one window and a handful of places.
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { PresetName } from '../../../shared/ipc-contract';
+
+export type WizardKind = 'create' | 'convert' | 'compact' | 'check' | 'resize' | 'merge';
+
+export interface WizardParams {
+  /** Convert: the source; Create: the parent of a child; the others: the image they work on. */
+  readonly path?: string;
+  readonly preset?: PresetName;
+}
+
+export type Screen =
+  | { readonly name: 'home' }
+  | { readonly name: 'image'; readonly path: string }
+  | { readonly name: 'wizard'; readonly wizard: WizardKind; readonly params: WizardParams; readonly key: number };
+
+export const useNavStore = defineStore('nav', () => {
+  const screen = ref<Screen>({ name: 'home' });
+  const jobsOpen = ref(true);
+  let key = 0;
+
+  function home(): void {
+    screen.value = { name: 'home' };
+  }
+  function image(path: string): void {
+    screen.value = { name: 'image', path };
+  }
+  function wizard(kind: WizardKind, params: WizardParams = {}): void {
+    screen.value = { name: 'wizard', wizard: kind, params, key: ++key };
+  }
+  function toggleJobs(): void {
+    jobsOpen.value = !jobsOpen.value;
+  }
+
+  return { screen, jobsOpen, home, image, wizard, toggleJobs };
+});

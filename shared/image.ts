@@ -1,0 +1,178 @@
+// What the main process says about an image: the facts `platter info --json` gives, plus what the Image view
+// draws (allocation map, chain, consumer sizes, Azure readiness).
+import type { IpcError } from './errors';
+
+export type ImageFormat = 'vhd' | 'vhdx';
+export type DetectedFormat = ImageFormat | 'raw';
+export type DiskType = 'fixed' | 'dynamic' | 'differencing';
+
+export interface Geometry {
+  readonly cylinders: number;
+  readonly heads: number;
+  readonly sectorsPerTrack: number;
+}
+
+/** One recorded path to the parent (VHD parent locator, or a VHDX locator entry). */
+export interface ParentLocator {
+  readonly platform: string;
+  readonly path: string | null;
+}
+
+export interface ParentInfo {
+  /** VHD: the parent's UUID; VHDX: the parent's DataWriteGuid (parent_linkage). */
+  readonly uuid: string;
+  readonly name: string;
+  /** ISO 8601; null for VHDX, which records none. */
+  readonly timestamp: string | null;
+  readonly locators: readonly ParentLocator[];
+  /** Where the parent was found (with the right identity), or null when it is missing. */
+  readonly resolvedPath: string | null;
+}
+
+/**
+ * One character per block, in block order: see BLOCK_STATE_CHARS. A string (not an array) so that a 2 TiB disk
+ * of 1,000,000 blocks crosses IPC as 1 MB.
+ */
+export type BlockMap = string;
+
+/** The characters of a BlockMap. */
+export const BLOCK_STATE_CHARS = {
+  /** Held in this file. */
+  allocated: 'A',
+  /** VHDX only: some sectors held in this file, the rest from the parent. */
+  partial: 'P',
+  /** Not held; reads as zeros. */
+  zero: '0',
+  /** Not held; read from the parent (differencing disks). */
+  parent: 'p',
+} as const;
+export type BlockState = keyof typeof BLOCK_STATE_CHARS;
+
+export interface AllocationMap {
+  readonly blockSize: number;
+  readonly blockCount: number;
+  readonly allocatedBlocks: number;
+  readonly map: BlockMap;
+}
+
+/** The size each consumer reads (docs/vhd-format.md, "Which size is the size"). */
+export interface ConsumerSizes {
+  /** Hyper-V, Windows and Azure: current size. */
+  readonly hyperV: number;
+  readonly virtualBox: number;
+  /** Virtual PC and Virtual Server: the CHS geometry. */
+  readonly virtualPc: number;
+  /** qemu-img 7.2: current size or geometry, by creator. */
+  readonly qemuImg: number;
+  /** True when not every consumer reads the same size. */
+  readonly disagree: boolean;
+}
+
+export type AzureCheckId = 'format' | 'fixed' | 'whole-mib' | 'max-size' | 'file-size';
+
+/** One rule of Azure's: `actual` and `expected` are what the renderer shows (bytes, or a format/type name). */
+export interface AzureCheck {
+  readonly id: AzureCheckId;
+  readonly ok: boolean;
+  readonly actual: string | number;
+  readonly expected: string | number;
+}
+
+/** Azure uploads need a fixed VHD, a whole number of MiB, at most 32 TiB, and file size = size + 512. */
+export interface AzureReadiness {
+  readonly ready: boolean;
+  readonly checks: readonly AzureCheck[];
+}
+
+/** A disk in a differencing chain, from the opened image (first) down to its base (last). */
+export type ChainLink =
+  | {
+      readonly status: 'found';
+      readonly path: string;
+      readonly format: ImageFormat;
+      readonly diskType: DiskType;
+      readonly virtualSize: number;
+      readonly uuid: string;
+    }
+  | {
+      /** The previous link's parent could not be found or read. The Fix flow runs set-parent on `childPath`. */
+      readonly status: 'missing';
+      readonly childPath: string;
+      readonly expectedName: string;
+      readonly expectedUuid: string;
+      readonly error: IpcError;
+    };
+
+interface DetailsBase {
+  readonly path: string;
+  readonly diskType: DiskType;
+  readonly virtualSize: number;
+  readonly fileSize: number;
+  /** Null for fixed disks. */
+  readonly blockSize: number | null;
+  readonly allocatedBlocks: number | null;
+  readonly totalBlocks: number | null;
+  /** Null for fixed disks (every byte is in the file). */
+  readonly allocation: AllocationMap | null;
+  readonly parent: ParentInfo | null;
+  readonly chain: readonly ChainLink[];
+  readonly azure: AzureReadiness;
+  readonly warnings: readonly string[];
+}
+
+/** A VHD: every field of `platter info --json`, plus the view's extras. */
+export interface VhdDetails extends DetailsBase {
+  readonly format: 'vhd';
+  readonly creatorApp: string;
+  readonly creatorVersion: string;
+  readonly creatorHostOs: string;
+  readonly uuid: string;
+  /** ISO 8601. */
+  readonly timestamp: string;
+  readonly geometry: Geometry;
+  readonly originalSize: number;
+  readonly currentSize: number;
+  readonly checksumValid: boolean;
+  readonly headerChecksumValid: boolean | null;
+  /** 'head' when the footer at the end is damaged and the copy at the start is in use. */
+  readonly footerSource: 'end' | 'head';
+  readonly consumerSizes: ConsumerSizes;
+}
+
+export interface VhdxDetails extends DetailsBase {
+  readonly format: 'vhdx';
+  readonly logicalSectorSize: number;
+  readonly physicalSectorSize: number | null;
+  readonly dataWriteGuid: string;
+  readonly fileWriteGuid: string;
+}
+
+export type ImageDetails = VhdDetails | VhdxDetails;
+
+export interface DetectResult {
+  readonly path: string;
+  readonly format: DetectedFormat;
+  readonly fileSize: number;
+}
+
+export interface CheckProblem {
+  readonly code: string;
+  readonly severity: 'error' | 'warning';
+  readonly offset: number | null;
+  readonly message: string;
+}
+
+export interface CheckReport {
+  readonly path: string;
+  readonly problems: readonly CheckProblem[];
+  readonly clean: boolean;
+}
+
+export interface RecentImage {
+  readonly path: string;
+  /** Epoch milliseconds. */
+  readonly openedAt: number;
+  readonly format: DetectedFormat;
+  readonly diskType: DiskType | null;
+  readonly virtualSize: number | null;
+}

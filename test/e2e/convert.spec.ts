@@ -1,0 +1,128 @@
+// Convert: a raw disk dropped on Home goes through the wizard with visible progress, the finished job opens the
+// result, whose content the engine hashes equal to the raw file; the Azure readiness fix makes a ready copy.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { convertImage } from '../../electron/engine/ops/convert';
+import { hashImage } from '../../electron/engine/ops/hash';
+import { inspectImage } from '../../electron/engine/ops/info';
+import { drop, expect, shot, test } from './app-test';
+import { copyFixture, sha256OfFile, writeDataRaw } from './helpers';
+
+const MiB = 1024 * 1024;
+
+test('drag a raw disk: Convert wizard, visible progress, finished job, output content = source', async ({
+  app,
+  dir,
+}) => {
+  const raw = join(dir, 'disk.img');
+  await writeDataRaw(raw, 768 * MiB, 2 * MiB);
+  await drop(app, ['disk.img']);
+
+  const wizard = app.getByTestId('convert-wizard');
+  await expect(wizard.getByTestId('convert-source')).toHaveValue(raw);
+  await expect(wizard.getByTestId('convert-detected')).toHaveText('Raw disk, 768 MiB');
+  await shot(app, 'convert-step-1-source');
+  await wizard.getByTestId('wizard-next').click();
+  await shot(app, 'convert-step-2-target');
+  await wizard.getByTestId('wizard-next').click();
+  const output = join(dir, 'disk-converted.vhd');
+  await expect(wizard.getByTestId('convert-output')).toHaveValue(output);
+  await expect(wizard.getByTestId('convert-verify')).toBeChecked();
+  await shot(app, 'convert-step-3-destination');
+  await wizard.getByTestId('wizard-next').click();
+  await expect(wizard.getByTestId('convert-summary-target')).toHaveText('VHD, Dynamic');
+  await shot(app, 'convert-step-4-summary');
+  await wizard.getByTestId('wizard-run').click();
+
+  // Progress shows while it runs: a percent between 1 and 99 in the wizard and in the Jobs panel.
+  const job = wizard.locator('[data-op="convert"]');
+  await expect(job.getByTestId('job-progress')).toHaveAttribute('aria-valuenow', /^[1-9][0-9]?$/);
+  const panelJob = app.getByTestId('jobs-panel').locator('[data-op="convert"]');
+  await expect(panelJob.getByTestId('job-percent')).toHaveText(/^[1-9][0-9]?%$/);
+  await shot(app, 'convert-running');
+  // Progress survives switching views: go Home and back through the panel.
+  await app.getByTestId('nav-home').click();
+  await expect(panelJob).toBeVisible();
+
+  await expect(panelJob).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+  await expect(panelJob.getByTestId('job-percent')).toHaveText('100%');
+  await expect(panelJob.getByTestId('job-summary')).toContainText('Wrote 768 MiB');
+  await shot(app, 'jobs-panel-finished');
+  await panelJob.getByTestId('job-open').click();
+  await expect(app.getByTestId('image-view')).toHaveAttribute('data-path', output);
+  await expect(app.getByTestId('fact-virtual-size')).toHaveText('768 MiB');
+
+  expect((await hashImage(output)).sha256).toBe(await sha256OfFile(raw));
+  const info = await inspectImage(output);
+  expect(info.diskType).toBe('dynamic');
+  expect(info.allocatedBlocks).toBe(384);
+});
+
+test('Azure fix: a dynamic VHD opens Convert with the azure preset and the copy is Azure-ready', async ({
+  app,
+  dir,
+}) => {
+  const source = await copyFixture('vhd/hyperv-dynamic-10m.vhd', dir);
+  await drop(app, ['hyperv-dynamic-10m.vhd']);
+  const azure = app.getByTestId('azure');
+  await expect(azure).toHaveAttribute('data-ready', 'false');
+  await expect(azure).toContainText('type is dynamic, needs fixed');
+  await azure.getByTestId('azure-fix').click();
+
+  const wizard = app.getByTestId('convert-wizard');
+  await expect(wizard.getByTestId('convert-source')).toHaveValue(source);
+  await wizard.getByTestId('wizard-next').click();
+  await expect(wizard.getByTestId('convert-preset')).toHaveValue('azure');
+  await shot(app, 'convert-azure-preset');
+  await wizard.getByTestId('wizard-next').click();
+  const output = join(dir, 'hyperv-dynamic-10m-azure.vhd');
+  await expect(wizard.getByTestId('convert-output')).toHaveValue(output);
+  await wizard.getByTestId('wizard-next').click();
+  await expect(wizard.getByTestId('convert-summary-target')).toHaveText('Preset: azure');
+  await wizard.getByTestId('wizard-run').click();
+  await expect(wizard.getByTestId('convert-result')).toContainText('Verified: content SHA-256');
+  await wizard.getByTestId('wizard-open-result').click();
+
+  await expect(app.getByTestId('image-view')).toHaveAttribute('data-path', output);
+  await expect(app.getByTestId('azure')).toHaveAttribute('data-ready', 'true');
+  await expect(app.getByTestId('fact-type')).toHaveText('Fixed');
+  expect((await stat(output)).size).toBe(10 * MiB + 512);
+  expect((await hashImage(output)).sha256).toBe((await hashImage(source)).sha256);
+  await shot(app, 'image-view-azure-ready');
+});
+
+test('Convert to a differencing child: only the changed blocks are stored, the child reads as the source', async ({
+  app,
+  dir,
+  bridge,
+}) => {
+  const baseRaw = join(dir, 'base.img');
+  await writeDataRaw(baseRaw, 16 * MiB, 4 * MiB);
+  const base = join(dir, 'base.vhd');
+  await convertImage({ input: baseRaw, output: base });
+  const changed = join(dir, 'changed.img');
+  await writeDataRaw(changed, 16 * MiB, 2 * MiB);
+
+  await drop(app, ['changed.img']);
+  const wizard = app.getByTestId('convert-wizard');
+  await wizard.getByTestId('wizard-next').click();
+  await wizard.getByTestId('convert-child').check();
+  await expect(wizard.getByTestId('wizard-next')).toBeDisabled();
+  bridge.dialogs.answerOpen(base);
+  await wizard.getByTestId('convert-parent-choose').click();
+  await expect(wizard.getByTestId('convert-parent')).toHaveValue(base);
+  await shot(app, 'convert-to-child-target');
+  await wizard.getByTestId('wizard-next').click();
+  await expect(wizard.getByTestId('convert-output')).toHaveValue(join(dir, 'changed-child.vhd'));
+  await wizard.getByTestId('wizard-next').click();
+  await expect(wizard.getByTestId('convert-summary-target')).toHaveText(`Differencing child of ${base}`);
+  await wizard.getByTestId('wizard-run').click();
+  await expect(wizard.getByTestId('job-summary')).toContainText('blocks differ from the parent');
+  await wizard.getByTestId('wizard-open-result').click();
+
+  const output = join(dir, 'changed-child.vhd');
+  await expect(app.getByTestId('fact-type')).toHaveText('Differencing');
+  await expect(app.getByTestId('chain').locator('li[data-status="found"]')).toHaveCount(2);
+  expect((await hashImage(output)).sha256).toBe(await sha256OfFile(changed));
+  expect((await inspectImage(output)).diskType).toBe('differencing');
+});

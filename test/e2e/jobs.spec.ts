@@ -1,0 +1,72 @@
+// Long work: Compact shows what it reclaimed (a qemu-made image whose guest zeroed two blocks), and a long job
+// cancelled from the Jobs panel leaves no output behind.
+import { execFile } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { hashImage } from '../../electron/engine/ops/hash';
+import { inspectImage } from '../../electron/engine/ops/info';
+import { drop, expect, shot, test } from './app-test';
+
+const run = promisify(execFile);
+const MiB = 1024 * 1024;
+
+test('Compact: the expected reclaim before, the reclaimed bytes after, content unchanged', async ({ app, dir }) => {
+  const path = join(dir, 'zeroed.vhd');
+  await run('qemu-img', ['create', '-q', '-f', 'vpc', '-o', 'subformat=dynamic,force_size=on', path, String(16 * MiB)]);
+  for (let block = 0; block < 6; block++)
+    await run('qemu-io', ['-f', 'vpc', '-c', `write -P ${0x41 + block} ${block * 2 * MiB} ${2 * MiB}`, path]);
+  for (const block of [1, 4])
+    await run('qemu-io', ['-f', 'vpc', '-c', `write -P 0 ${block * 2 * MiB} ${2 * MiB}`, path]);
+  const hash = (await hashImage(path)).sha256;
+  const sizeBefore = (await stat(path)).size;
+
+  await drop(app, ['zeroed.vhd']);
+  await expect(app.getByTestId('map-counts')).toContainText('6 of 8 blocks');
+  await app.getByTestId('action-compact').click();
+  const wizard = app.getByTestId('compact-wizard');
+  await expect(wizard.getByTestId('compact-estimate')).toContainText('This image holds 6 blocks (12 MiB)');
+  await shot(app, 'compact-step-1-estimate');
+  await wizard.getByTestId('wizard-next').click();
+  await shot(app, 'compact-step-2-output');
+  await wizard.getByTestId('wizard-next').click();
+  await shot(app, 'compact-step-3-summary');
+  await wizard.getByTestId('wizard-run').click();
+
+  const result = wizard.getByTestId('compact-result');
+  await expect(result).toContainText('6 blocks before, 4 after');
+  const sizeAfter = (await stat(path)).size;
+  const reclaimed = sizeBefore - sizeAfter;
+  expect(reclaimed).toBeGreaterThanOrEqual(4 * MiB);
+  await expect(result.locator('[data-bytes]')).toHaveAttribute('data-bytes', String(reclaimed));
+  await shot(app, 'compact-done');
+  expect((await hashImage(path)).sha256).toBe(hash);
+  expect((await inspectImage(path)).allocatedBlocks).toBe(4);
+
+  await wizard.getByTestId('wizard-open-result').click();
+  await expect(app.getByTestId('map-counts')).toContainText('4 of 8 blocks');
+});
+
+test('cancel a long job from the Jobs panel: the job says cancelled and its output is gone', async ({ app, dir }) => {
+  await app.getByTestId('nav-create').click();
+  const wizard = app.getByTestId('create-wizard');
+  await wizard.getByTestId('create-fixed').check();
+  await wizard.getByTestId('create-preallocate').check();
+  await wizard.getByTestId('create-size').fill('16G');
+  await wizard.getByTestId('wizard-next').click();
+  const path = join(dir, 'big.vhd');
+  await wizard.getByTestId('create-path').fill(path);
+  await wizard.getByTestId('wizard-next').click();
+  await wizard.getByTestId('wizard-run').click();
+
+  const job = app.getByTestId('jobs-panel').locator('[data-op="create"]');
+  await expect(job).toHaveAttribute('data-state', 'running');
+  await expect(job.getByTestId('job-speed')).toBeVisible();
+  await expect(job.getByTestId('job-eta')).toBeVisible();
+  await shot(app, 'job-long-running');
+  await job.getByRole('button', { name: 'Cancel big.vhd' }).click();
+  await expect(job).toHaveAttribute('data-state', 'cancelled');
+  await expect(job).toContainText('Cancelled');
+  await shot(app, 'job-cancelled');
+  expect((await readdir(dir)).filter((f) => !f.startsWith('.'))).toEqual([]);
+});

@@ -1,0 +1,43 @@
+// image:info on real images from ../shared/fixtures (Hyper-V, Windows, VirtualBox, qemu, mkimg; VHD and VHDX).
+import { describe, expect, it } from 'vitest';
+import { imageDetails } from '../../../electron/main/image-service';
+import { fixturePath, fixturesAvailable, manifest } from '../../helpers/fixtures';
+
+describe.skipIf(!fixturesAvailable)('image details of real images', () => {
+  it.each(manifest().filter((f) => !f.expect))('$file', async (fixture) => {
+    const details = await imageDetails(fixturePath(fixture.file));
+    expect(details.format).toBe(fixture.format);
+    expect(details.virtualSize).toBe(fixture.virtualSize);
+    expect(details.chain[0]).toMatchObject({ status: 'found', path: fixturePath(fixture.file) });
+    if (details.diskType === 'fixed' && details.format === 'vhd') {
+      expect(details.allocation).toBeNull();
+    } else {
+      const map = details.allocation!;
+      expect(map.map).toHaveLength(map.blockCount);
+      expect(map.blockCount).toBe(Math.ceil(details.virtualSize / map.blockSize));
+      expect(map.map).toMatch(/^[AP0p]*$/);
+      expect(map.allocatedBlocks).toBe([...map.map].filter((c) => c === 'A' || c === 'P').length);
+    }
+    if (details.format === 'vhd') {
+      // The manifest reads "'win ' 0x000a0000 'Wi2k'": creator, version, host.
+      expect(fixture.creatorApp.startsWith(`'${details.creatorApp}'`)).toBe(true);
+      expect(details.consumerSizes.qemuImg).toBe(fixture.qemuImg72VirtualSize ?? details.consumerSizes.qemuImg);
+    }
+  });
+
+  it('a differencing child whose parent is missing: facts, the parent it expects, and a missing link', async () => {
+    const file = 'vhd/windows-differencing-parent-missing.vhd';
+    const details = await imageDetails(fixturePath(file));
+    expect(details.diskType).toBe('differencing');
+    expect(details.parent?.resolvedPath).toBeNull();
+    expect(details.parent?.locators.map((l) => l.platform).sort()).toEqual(['W2ku', 'W2ru']);
+    expect(details.allocation?.map).toMatch(/^[Ap]+$/);
+    expect(details.chain).toHaveLength(2);
+    expect(details.chain[1]).toMatchObject({
+      status: 'missing',
+      childPath: fixturePath(file),
+      expectedUuid: details.parent!.uuid,
+      error: { code: 'VHD_PARENT_NOT_FOUND' },
+    });
+  });
+});
