@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import pluginVue from 'eslint-plugin-vue';
 
 // Layering (see docs/architecture.md): the engine and the CLI run on plain Node and never load Electron.
 const noElectron = {
@@ -109,9 +110,23 @@ export default tseslint.config(
       ],
     },
   },
+  ...pluginVue.configs['flat/recommended'],
+  {
+    files: ['renderer/src/**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser } },
+    // Layout is Prettier's job.
+    rules: {
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+      'vue/html-indent': 'off',
+      'vue/html-closing-bracket-newline': 'off',
+    },
+  },
   {
     // The renderer talks to main only through window.platter, typed by shared/.
-    files: ['renderer/src/**/*.ts'],
+    files: ['renderer/src/**/*.ts', 'renderer/src/**/*.vue'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
       'no-restricted-imports': [
