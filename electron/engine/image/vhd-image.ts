@@ -1,7 +1,8 @@
 import { UNALLOCATED } from '../format/bat';
 import { sectorRuns } from '../format/bitmap';
 import { SECTOR } from '../format/fields';
-import { checkReadRange, pushExtent } from './disk-image';
+import { checkReadRange } from './disk-image';
+import { layeredExtents, readBeneath } from './layers';
 import type { DiskImage, Extent } from './disk-image';
 import type { RandomAccessFile } from './random-access-file';
 import type { VhdStructure } from './vhd-structure';
@@ -52,13 +53,8 @@ export class VhdImage implements DiskImage {
   }
 
   /** Bytes not held by this file: the parent's for a differencing disk, zeros otherwise. */
-  private async readBeneath(segment: Uint8Array, position: number): Promise<void> {
-    const parent = this.parent;
-    if (!parent) return void segment.fill(0);
-    // A parent smaller than its child (resized after the child was made) reads as zeros past its end.
-    const inParent = Math.max(0, Math.min(segment.length, parent.virtualSize - position));
-    if (inParent > 0) await parent.read(segment.subarray(0, inParent), position);
-    segment.fill(0, inParent);
+  private readBeneath(segment: Uint8Array, position: number): Promise<void> {
+    return readBeneath(this.parent, segment, position);
   }
 
   private async readAllocated(
@@ -96,29 +92,13 @@ export class VhdImage implements DiskImage {
     const size = this.virtualSize;
     if (!bat || !header) return this.file.extents(size);
     const beneath = this.parent ? await this.parent.extents() : [];
-    const list: Extent[] = [];
-    let cursor = 0; // index into `beneath`
-    for (let block = 0; block < bat.length; block++) {
-      const start = block * header.blockSize;
-      const end = Math.min(start + header.blockSize, size);
-      if (bat[block] !== UNALLOCATED) {
-        pushExtent(list, start, end - start, 'data');
-        continue;
-      }
-      let pos = start;
-      while (cursor < beneath.length && beneath[cursor]!.offset + beneath[cursor]!.length <= start) cursor++;
-      for (let i = cursor; i < beneath.length && pos < end; i++) {
-        const e = beneath[i]!;
-        if (e.offset >= end) break;
-        const from = Math.max(e.offset, pos);
-        const to = Math.min(e.offset + e.length, end);
-        pushExtent(list, pos, from - pos, 'zero');
-        pushExtent(list, from, to - from, e.kind);
-        pos = to;
-      }
-      pushExtent(list, pos, end - pos, 'zero');
-    }
-    return list;
+    return layeredExtents(
+      bat.length,
+      header.blockSize,
+      size,
+      (block) => (bat[block] === UNALLOCATED ? 'beneath' : 'data'),
+      beneath,
+    );
   }
 
   /** Per block: held in this file, reading as zeros, or read from the parent. */

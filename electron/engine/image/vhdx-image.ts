@@ -8,7 +8,8 @@ import type { VhdxParentLocator } from '../format/vhdx/parent-locator';
 import { bitRuns } from '../format/vhdx/sector-bitmap';
 import { readVhdxStructure } from '../format/vhdx/structure';
 import type { VhdxStructure } from '../format/vhdx/structure';
-import { checkReadRange, pushExtent } from './disk-image';
+import { checkReadRange } from './disk-image';
+import { layeredExtents, readBeneath } from './layers';
 import type { DiskImage, Extent } from './disk-image';
 import { parentCandidates } from './parent-reference';
 import type { ParentLocator } from './parent-reference';
@@ -92,12 +93,8 @@ export class VhdxImage implements DiskImage {
   }
 
   /** Bytes not held by this file: the parent's, and zeros past the end of a parent smaller than its child. */
-  private async readBeneath(segment: Uint8Array, position: number): Promise<void> {
-    const parent = this.parent;
-    if (!parent) return void segment.fill(0);
-    const inParent = Math.max(0, Math.min(segment.length, parent.virtualSize - position));
-    if (inParent > 0) await parent.read(segment.subarray(0, inParent), position);
-    segment.fill(0, inParent);
+  private readBeneath(segment: Uint8Array, position: number): Promise<void> {
+    return readBeneath(this.parent, segment, position);
   }
 
   private async readPartial(
@@ -136,33 +133,15 @@ export class VhdxImage implements DiskImage {
   }
 
   async extents(): Promise<Extent[]> {
-    const size = this.virtualSize;
-    const blockSize = this.blockSize;
     const beneath = this.parent ? await this.parent.extents() : [];
-    const list: Extent[] = [];
-    let cursor = 0; // index into `beneath`
-    for (let block = 0; block < this.structure.geometry.payloadBlocks; block++) {
-      const start = block * blockSize;
-      const end = Math.min(start + blockSize, size);
-      const source = this.source(block);
-      if (source !== 'beneath') {
-        pushExtent(list, start, end - start, source === 'zero' ? 'zero' : 'data');
-        continue;
-      }
-      let pos = start;
-      while (cursor < beneath.length && beneath[cursor]!.offset + beneath[cursor]!.length <= start) cursor++;
-      for (let i = cursor; i < beneath.length && pos < end; i++) {
-        const e = beneath[i]!;
-        if (e.offset >= end) break;
-        const from = Math.max(e.offset, pos);
-        const to = Math.min(e.offset + e.length, end);
-        pushExtent(list, pos, from - pos, 'zero');
-        pushExtent(list, from, to - from, e.kind);
-        pos = to;
-      }
-      pushExtent(list, pos, end - pos, 'zero');
-    }
-    return list;
+    const kinds = { file: 'data', bitmap: 'data', zero: 'zero', beneath: 'beneath' } as const;
+    return layeredExtents(
+      this.structure.geometry.payloadBlocks,
+      this.blockSize,
+      this.virtualSize,
+      (block) => kinds[this.source(block)],
+      beneath,
+    );
   }
 
   /** Per block: held in this file (wholly or in part), reading as zeros, or read from the parent. */
