@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PlatterError, fromFsError } from '../errors';
@@ -5,10 +6,27 @@ import { pushExtent } from './disk-image';
 import type { Extent } from './disk-image';
 import { fileExtents } from './sparse-seek';
 
-/** A file opened for positional I/O whose errors name the path. Reads never go past the end silently. */
 /** Written bytes after which a background flush starts (see `flushEarly`). */
 const EARLY_FLUSH_BYTES = 64 * 1024 * 1024;
 
+/**
+ * O_NONBLOCK so that opening a FIFO returns at once (and is then refused as not a file) instead of waiting for a
+ * writer forever; it changes nothing for regular files and block devices. Windows has no such flag.
+ */
+const OPEN_FLAGS = { r: constants.O_RDONLY, 'r+': constants.O_RDWR } as const;
+const NONBLOCK = constants.O_NONBLOCK ?? 0;
+
+/**
+ * Test-only crash hook for test/unit/kill: PLATTER_TEST_KILL_AFTER_WRITES=N makes the process SIGKILL itself right
+ * after its Nth write or truncate, so crash safety can be checked at exact points. Never set outside those tests.
+ */
+const killAfterWrites = Number(process.env.PLATTER_TEST_KILL_AFTER_WRITES ?? 0);
+let writesDone = 0;
+function countWrite(): void {
+  if (killAfterWrites > 0 && ++writesDone >= killAfterWrites) process.kill(process.pid, 'SIGKILL');
+}
+
+/** A file opened for positional I/O whose errors name the path. Reads never go past the end silently. */
 export class RandomAccessFile {
   private unflushed = 0;
   private flushing: Promise<void> | null = null;
@@ -24,7 +42,7 @@ export class RandomAccessFile {
   static async open(path: string, mode: 'r' | 'r+' = 'r'): Promise<RandomAccessFile> {
     let handle: FileHandle | undefined;
     try {
-      handle = await open(path, mode);
+      handle = await open(path, OPEN_FLAGS[mode] | NONBLOCK);
       const stat = await handle.stat();
       if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
       if (!stat.isFile() && !stat.isBlockDevice()) {
@@ -60,14 +78,7 @@ export class RandomAccessFile {
 
   /** Fills `target` from `position`; a read past the end of the file is a VHD_TRUNCATED error. */
   async read(target: Uint8Array, position: number): Promise<void> {
-    if (position < 0 || position + target.length > this.currentSize) {
-      throw new PlatterError(
-        'VHD_TRUNCATED',
-        `${this.path} is shorter than its structures say: a read at ${position} of ${target.length} bytes passes its end (${this.currentSize} bytes)`,
-        'the file was cut short (an interrupted copy or download); copy it again',
-        { path: this.path, offset: position },
-      );
-    }
+    this.checkRange(position, target.length);
     let done = 0;
     try {
       while (done < target.length) {
@@ -80,11 +91,24 @@ export class RandomAccessFile {
     }
   }
 
-  /** Reads `length` bytes at `position` into a new buffer. */
+  /** Reads `length` bytes at `position` into a new buffer, allocated only once the range is known to be in the file. */
   async readAt(position: number, length: number): Promise<Uint8Array> {
+    this.checkRange(position, length);
     const buffer = new Uint8Array(length);
     await this.read(buffer, position);
     return buffer;
+  }
+
+  private checkRange(position: number, length: number): void {
+    const valid = Number.isSafeInteger(position) && Number.isSafeInteger(length) && position >= 0 && length >= 0;
+    if (!valid || position + length > this.currentSize) {
+      throw new PlatterError(
+        'VHD_TRUNCATED',
+        `${this.path} is shorter than its structures say: a read at ${position} of ${length} bytes passes its end (${this.currentSize} bytes)`,
+        'the file was cut short (an interrupted copy or download); copy it again',
+        { path: this.path, offset: position },
+      );
+    }
   }
 
   async write(source: Uint8Array, position: number): Promise<void> {
@@ -100,6 +124,7 @@ export class RandomAccessFile {
     this.currentSize = Math.max(this.currentSize, position + source.length);
     this.unflushed += source.length;
     if (this.unflushed >= EARLY_FLUSH_BYTES && !this.flushing) this.flushEarly();
+    countWrite();
   }
 
   /**
@@ -125,6 +150,7 @@ export class RandomAccessFile {
       throw fromFsError(err, this.path);
     }
     this.currentSize = length;
+    countWrite();
   }
 
   async sync(): Promise<void> {

@@ -1,5 +1,5 @@
-import { PlatterError } from '../errors';
-import { UNALLOCATED, parseBat } from '../format/bat';
+import { PlatterError, isPlatterError } from '../errors';
+import { parseBat } from '../format/bat';
 import { bitmapBytes } from '../format/bitmap';
 import { DYNAMIC_HEADER_SIZE, parseDynamicHeader } from '../format/dynamic-header';
 import type { DynamicHeader } from '../format/dynamic-header';
@@ -8,6 +8,7 @@ import { FOOTER_SIZE, hasFooterCookie, parseFooter } from '../format/footer';
 import type { Footer, ParsedFooter } from '../format/footer';
 import { geometryBytes } from '../format/geometry';
 import type { RandomAccessFile } from './random-access-file';
+import { findBlockFaults, metadataRegions } from './vhd-blocks';
 
 /** Everything read from a VHD's headers, validated so that reads through it stay inside the file. */
 export interface VhdStructure {
@@ -26,6 +27,12 @@ export interface VhdStructure {
   readonly warnings: readonly string[];
 }
 
+/**
+ * The longest block table read: a 2040 GiB disk in 128 KiB blocks (64 MiB of table). Real images use 512 KiB or
+ * 2 MiB blocks; a larger count comes from a damaged header and would only cost memory.
+ */
+export const MAX_BAT_ENTRIES = VHD_MAX_SIZE / (128 * 1024);
+
 /** Creators whose guests saw the CHS geometry rather than current size (see docs/created-images.md). */
 const GEOMETRY_CREATORS = new Set(['vpc ', 'vs  ']);
 
@@ -43,6 +50,57 @@ function tryParse(bytes: Uint8Array): ParsedFooter | null {
   }
 }
 
+/** One readable copy of the footer. */
+export interface FooterCopy {
+  /** Where the copy starts in the file. */
+  readonly offset: number;
+  /** 512, or 511 for a footer from before Virtual PC 2004 at the end of the file. */
+  readonly length: number;
+  /** The 512 bytes (a 511-byte footer padded with a zero). */
+  readonly bytes: Uint8Array;
+  readonly parsed: ParsedFooter;
+}
+
+export interface FooterCopies {
+  /** The footer at the end of the file, when it has the cookie and parses. */
+  readonly end: FooterCopy | null;
+  /** The copy at offset 0 (dynamic and differencing disks), when it has the cookie and parses. */
+  readonly head: FooterCopy | null;
+}
+
+/** Reads both footer copies, tolerating damage: a copy that is missing or does not parse is null. */
+export async function readFooterCopies(file: RandomAccessFile): Promise<FooterCopies> {
+  const size = file.size;
+  let end: FooterCopy | null = null;
+  if (size >= FOOTER_SIZE) {
+    const bytes = await file.readAt(size - FOOTER_SIZE, FOOTER_SIZE);
+    const parsed = tryParse(bytes);
+    if (parsed) end = { offset: size - FOOTER_SIZE, length: FOOTER_SIZE, bytes, parsed };
+  }
+  if (!end && size >= FOOTER_SIZE - 1) {
+    // Files from before Virtual PC 2004 may end with a 511-byte footer.
+    const bytes = new Uint8Array(FOOTER_SIZE);
+    await file.read(bytes.subarray(0, FOOTER_SIZE - 1), size - (FOOTER_SIZE - 1));
+    const parsed = tryParse(bytes);
+    if (parsed) end = { offset: size - (FOOTER_SIZE - 1), length: FOOTER_SIZE - 1, bytes, parsed };
+  }
+  let head: FooterCopy | null = null;
+  if (size >= FOOTER_SIZE * 2) {
+    const bytes = await file.readAt(0, FOOTER_SIZE);
+    const parsed = tryParse(bytes);
+    if (parsed) head = { offset: 0, length: FOOTER_SIZE, bytes, parsed };
+  }
+  return { end, head };
+}
+
+/** The copy the reader trusts: the one at the end, unless only the copy at the start of a sparse disk is valid. */
+export function chooseFooter(copies: FooterCopies): 'end' | 'head' | null {
+  const { end, head } = copies;
+  const usableHead = head && head.parsed.footer.diskType !== 'fixed' ? head : null;
+  if (end && (end.parsed.checksumValid || !usableHead?.parsed.checksumValid)) return 'end';
+  return usableHead ? 'head' : null;
+}
+
 async function readFooters(file: RandomAccessFile, warnings: string[]) {
   const size = file.size;
   if (size < FOOTER_SIZE - 1) {
@@ -52,34 +110,23 @@ async function readFooters(file: RandomAccessFile, warnings: string[]) {
       'check that this is the right file',
     );
   }
-  let end: ParsedFooter | null = null;
-  let endFooterLength = 0;
-  if (size >= FOOTER_SIZE) {
-    end = tryParse(await file.readAt(size - FOOTER_SIZE, FOOTER_SIZE));
-    if (end) endFooterLength = FOOTER_SIZE;
-  }
-  if (!end) {
-    // Files from before Virtual PC 2004 may end with a 511-byte footer.
-    const short = new Uint8Array(FOOTER_SIZE);
-    await file.read(short.subarray(0, FOOTER_SIZE - 1), size - (FOOTER_SIZE - 1));
-    end = tryParse(short);
-    if (end) endFooterLength = FOOTER_SIZE - 1;
-  }
-  const head = size >= FOOTER_SIZE * 2 ? tryParse(await file.readAt(0, FOOTER_SIZE)) : null;
-  const usableHead = head && head.footer.diskType !== 'fixed' ? head : null;
-  if (end && (end.checksumValid || !usableHead?.checksumValid)) {
-    if (!end.checksumValid)
+  const copies = await readFooterCopies(file);
+  const { end, head } = copies;
+  const endFooterLength = end?.length ?? 0;
+  const source = chooseFooter(copies);
+  if (source === 'end') {
+    if (!end!.parsed.checksumValid)
       warnings.push('the footer checksum does not match its contents (the file was edited by hand or damaged)');
-    return { parsed: end, source: 'end' as const, endFooterLength };
+    return { parsed: end!.parsed, source, endFooterLength };
   }
-  if (usableHead) {
+  if (source === 'head') {
     warnings.push(
       end
         ? 'the footer at the end of the file has a bad checksum; using the copy at the start of the file'
         : 'the footer at the end of the file is missing or damaged; using the copy at the start of the file',
     );
-    if (!usableHead.checksumValid) warnings.push('the footer copy at the start of the file has a bad checksum');
-    return { parsed: usableHead, source: 'head' as const, endFooterLength };
+    if (!head!.parsed.checksumValid) warnings.push('the footer copy at the start of the file has a bad checksum');
+    return { parsed: head!.parsed, source, endFooterLength };
   }
   throw new PlatterError(
     'VHD_BAD_FOOTER',
@@ -90,6 +137,18 @@ async function readFooters(file: RandomAccessFile, warnings: string[]) {
 }
 
 export async function readVhdStructure(file: RandomAccessFile): Promise<VhdStructure> {
+  try {
+    return await readStructure(file);
+  } catch (err) {
+    // The structure parsers do not know the path; name it so the message is about this image.
+    if (isPlatterError(err) && !err.message.includes(file.path)) {
+      throw new PlatterError(err.code, `${file.path}: ${err.message}`, err.remedy, { ...err.details, path: file.path });
+    }
+    throw err;
+  }
+}
+
+async function readStructure(file: RandomAccessFile): Promise<VhdStructure> {
   const warnings: string[] = [];
   const { parsed, source, endFooterLength } = await readFooters(file, warnings);
   const footer = parsed.footer;
@@ -161,6 +220,14 @@ export async function readVhdStructure(file: RandomAccessFile): Promise<VhdStruc
       `the block table has ${header.maxTableEntries} entries where ${needed} are needed (strict readers such as Azure refuse this)`,
     );
   }
+  if (needed > MAX_BAT_ENTRIES) {
+    throw new PlatterError(
+      'VHD_BAD_HEADER',
+      `${file.path} claims a block table of ${needed} entries, more than any VHD needs (${MAX_BAT_ENTRIES})`,
+      'the image is damaged; try `platter check`',
+      { path: file.path, offset: dataOffset },
+    );
+  }
   if (header.tableOffset + needed * 4 > file.size) {
     throw new PlatterError(
       'VHD_BAT_OUT_OF_RANGE',
@@ -175,18 +242,25 @@ export async function readVhdStructure(file: RandomAccessFile): Promise<VhdStruc
   const bat = parseBat(await file.readAt(header.tableOffset, needed * 4), needed);
   const bitmapSize = bitmapBytes(header.blockSize);
   const limit = file.size - (source === 'end' ? endFooterLength : 0);
-  for (let block = 0; block < needed; block++) {
-    const entry = bat[block]!;
-    if (entry === UNALLOCATED) continue;
-    const used = Math.min(header.blockSize, virtualSize - block * header.blockSize);
-    if (entry * SECTOR + bitmapSize + used > limit) {
-      throw new PlatterError(
-        'VHD_BAT_OUT_OF_RANGE',
-        `block ${block} of ${file.path} is recorded at offset ${entry * SECTOR}, past the end of the file`,
-        'the file was cut short or is damaged; `platter check --repair` can drop the broken block',
-        { path: file.path, offset: header.tableOffset + block * 4 },
-      );
-    }
+  const locators = footer.diskType === 'differencing' ? header.locators : [];
+  const regions = metadataRegions(
+    dataOffset,
+    { tableOffset: header.tableOffset, entries: needed },
+    locators,
+    file.size,
+  );
+  const faults = findBlockFaults(bat, { blockSize: header.blockSize, bitmapSize, virtualSize, limit, regions }, 1);
+  const fault = faults.first[0];
+  if (fault) {
+    const more = faults.count > 1 ? ` (and ${faults.count - 1} more)` : '';
+    throw new PlatterError(
+      fault.kind === 'outside' ? 'VHD_BAT_OUT_OF_RANGE' : 'VHD_BAT_OVERLAP',
+      fault.kind === 'outside'
+        ? `block ${fault.block} of ${file.path} is recorded at offset ${fault.offset}, past the end of the file${more}`
+        : `block ${fault.block} of ${file.path} at offset ${fault.offset} overlaps ${fault.other}${more}`,
+      'the file was cut short or is damaged; `platter check --repair` can drop the broken block',
+      { path: file.path, offset: header.tableOffset + fault.block * 4 },
+    );
   }
   return { ...common, header, headerChecksumValid, bat, bitmapSize };
 }

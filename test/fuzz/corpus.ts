@@ -1,0 +1,86 @@
+// The images the fuzzer starts from: every fixture in ../shared/fixtures, plus fixed, dynamic and differencing
+// VHDs Platter makes with data in known places. Each seed lives in its own folder with what it needs beside it.
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { convertImage } from '../../electron/engine/ops/convert';
+import { createImage } from '../../electron/engine/ops/create';
+import { InPlaceVhdWriter } from '../../electron/engine/ops/in-place-writer';
+import { seededBytes, writeRaw } from '../helpers/data';
+import { fixturePath, manifest } from '../helpers/fixtures';
+
+export interface Seed {
+  readonly name: string;
+  readonly format: 'vhd' | 'vhdx';
+  /** Folder holding the target and its parent, if any. */
+  readonly dir: string;
+  /** File name of the image the operations open. */
+  readonly target: string;
+  /** File name of the parent, for a differencing child made here. */
+  readonly parent: string | null;
+}
+
+const MiB = 1024 * 1024;
+const KiB = 1024;
+
+export async function buildCorpus(root: string): Promise<Seed[]> {
+  const seeds: Seed[] = [];
+  for (const entry of manifest()) {
+    const dir = join(root, `fixture-${seeds.length}`);
+    await mkdir(dir, { recursive: true });
+    const target = basename(entry.file);
+    await copyFile(fixturePath(entry.file), join(dir, target));
+    seeds.push({ name: entry.file, format: entry.format, dir, target, parent: null });
+  }
+  const made = async (name: string, make: (dir: string) => Promise<void>, parent: string | null = null) => {
+    const dir = join(root, name);
+    await mkdir(dir, { recursive: true });
+    await make(dir);
+    seeds.push({ name: `created ${name}`, format: 'vhd', dir, target: parent ? 'c.vhd' : 'd.vhd', parent });
+  };
+  await made('fixed', async (dir) => {
+    await writeRaw(
+      join(dir, 'd.img'),
+      3 * MiB,
+      [
+        [0, 64 * KiB],
+        [MiB + 3 * KiB, 700 * KiB],
+      ],
+      'fixed',
+    );
+    await convertImage({ input: join(dir, 'd.img'), output: join(dir, 'd.vhd'), type: 'fixed' });
+  });
+  await made('dynamic-512k', async (dir) => {
+    const pieces: [number, number][] = [0, 1, 3, 6].map((b) => [b * 512 * KiB + 4 * KiB, 300 * KiB]);
+    await writeRaw(join(dir, 'd.img'), 4 * MiB, pieces, 'dynamic');
+    await convertImage({ input: join(dir, 'd.img'), output: join(dir, 'd.vhd'), blockSize: 512 * KiB });
+  });
+  await made('dynamic-2m', async (dir) => {
+    await writeRaw(
+      join(dir, 'd.img'),
+      6 * MiB + 5 * KiB,
+      [
+        [2 * MiB - 4 * KiB, 8 * KiB],
+        [5 * MiB, 9 * KiB],
+      ],
+      'dyn2',
+    );
+    await convertImage({ input: join(dir, 'd.img'), output: join(dir, 'd.vhd') });
+  });
+  await made(
+    'differencing',
+    async (dir) => {
+      await writeRaw(join(dir, 'p.img'), 4 * MiB, [[0, 3 * MiB]], 'parent');
+      await convertImage({ input: join(dir, 'p.img'), output: join(dir, 'p.vhd'), blockSize: 512 * KiB });
+      await createImage({ path: join(dir, 'c.vhd'), parent: join(dir, 'p.vhd') });
+      // Partial blocks: some sectors from the child, the rest still read from the parent.
+      const writer = await InPlaceVhdWriter.open(join(dir, 'c.vhd'));
+      await writer.write(512 * KiB + 4 * KiB, seededBytes('child-a', 64 * KiB));
+      await writer.write(3 * MiB, seededBytes('child-b', 512 * KiB));
+      await writer.sync();
+      await writer.close();
+      await writeFile(join(dir, 'README'), 'c.vhd is a differencing child of p.vhd\n');
+    },
+    'p.vhd',
+  );
+  return seeds;
+}
