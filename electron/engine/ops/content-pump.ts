@@ -1,7 +1,7 @@
 import type { Hash } from 'node:crypto';
 import { throwIfAborted } from '../errors';
 import type { DiskImage, Extent } from '../image/disk-image';
-import { progressReporter } from './progress';
+import { progressReporter, yieldToEventLoop } from './progress';
 import type { JobControl } from './progress';
 
 /** Bytes read from the source at a time (measured: see docs/performance.md). */
@@ -56,11 +56,17 @@ interface Chunk {
   readonly zero: boolean;
 }
 
-function* chunksOf(extents: readonly Extent[]): Generator<Chunk> {
+/** The chunks to visit, lazily: memory stays flat however large the disk. Zero extents nobody looks at are one chunk. */
+function* chunksOf(extents: readonly Extent[], splitZeros: boolean): Generator<Chunk> {
   for (const extent of extents) {
     const end = extent.offset + extent.length;
+    const zero = extent.kind === 'zero';
+    if (zero && !splitZeros) {
+      yield { position: extent.offset, length: extent.length, zero };
+      continue;
+    }
     for (let pos = extent.offset; pos < end; pos += PUMP_CHUNK) {
-      yield { position: pos, length: Math.min(PUMP_CHUNK, end - pos), zero: extent.kind === 'zero' };
+      yield { position: pos, length: Math.min(PUMP_CHUNK, end - pos), zero };
     }
   }
 }
@@ -87,27 +93,35 @@ export async function pumpContent(source: DiskImage, emit: Emit, options: PumpOp
     await source.read(view, chunk.position);
     return view;
   };
-  const chunks = [...chunksOf(await source.extents())];
-  const reads: Promise<Uint8Array>[] = [];
-  const startRead = (i: number) => {
-    const slot = slots[i % PUMP_WINDOW]!;
-    const read = slot.busy.then(() => load(chunks[i]!, slot.buffer));
-    read.catch(() => undefined); // awaited in order below; never an unhandled rejection meanwhile
-    reads[i] = read;
+  // Chunk i uses slot i % PUMP_WINDOW; its read waits until the writes from that slot's last chunk are done.
+  const chunks = chunksOf(await source.extents(), zeroNeeded);
+  const pending: { chunk: Chunk; read: Promise<Uint8Array>; slot: (typeof slots)[number] }[] = [];
+  let started = 0;
+  const readAhead = () => {
+    while (pending.length < PUMP_WINDOW) {
+      const next = chunks.next();
+      if (next.done) return;
+      const slot = slots[started++ % PUMP_WINDOW]!;
+      const read = slot.busy.then(() => load(next.value, slot.buffer));
+      read.catch(() => undefined); // awaited in order below; never an unhandled rejection meanwhile
+      pending.push({ chunk: next.value, read, slot });
+    }
   };
-  for (let i = 0; i < Math.min(PUMP_WINDOW, chunks.length); i++) startRead(i);
+  readAhead();
   try {
-    for (let i = 0; i < chunks.length; i++) {
+    for (let item = pending.shift(); item; item = pending.shift()) {
       throwIfAborted(options.signal);
-      const chunk = chunks[i]!;
-      const data = await reads[i]!;
+      const { chunk, read, slot } = item;
+      const data = await read;
+      // Known-zero chunks need no I/O: let signals (Ctrl-C) and timers in between them.
+      if (chunk.zero) await yieldToEventLoop();
       options.hash?.update(data);
       let writes: Promise<unknown> = Promise.resolve();
       if (options.includeZeros) writes = emit(data, chunk.position);
       else if (!chunk.zero) writes = forEachDataRun(data, chunk.position, emit);
       writes.catch(() => undefined);
-      slots[i % PUMP_WINDOW]!.busy = writes;
-      if (i + PUMP_WINDOW < chunks.length) startRead(i + PUMP_WINDOW);
+      slot.busy = writes;
+      readAhead();
       progress.add(chunk.length);
     }
   } finally {

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { throwIfAborted } from '../errors';
 import { openImage } from '../image/open-image';
 import type { DiskImage } from '../image/disk-image';
-import { progressReporter } from './progress';
+import { progressReporter, yieldToEventLoop } from './progress';
 import type { JobControl } from './progress';
 
 export const READ_CHUNK = 1024 * 1024;
+const ZERO_YIELD_BYTES = 64 * READ_CHUNK;
 
 export interface HashResult {
   readonly path: string;
@@ -25,6 +26,8 @@ export async function hashDisk(image: DiskImage, control: JobControl & { phase?:
       const n = Math.min(READ_CHUNK, extent.offset + extent.length - pos);
       if (extent.kind === 'zero') {
         hash.update(zeros.subarray(0, n));
+        // Zeros need no I/O: without this a huge empty disk would not see Ctrl-C until the end.
+        if ((pos - extent.offset) % ZERO_YIELD_BYTES === 0) await yieldToEventLoop();
       } else {
         const chunk = buffer.subarray(0, n);
         await image.read(chunk, pos);

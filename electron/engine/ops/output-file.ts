@@ -85,8 +85,9 @@ export async function writeNewFile(
   options: WriteOptions = {},
 ): Promise<void> {
   const target = resolve(destination);
-  await checkDestination(target, options.replace);
+  // First: a run killed between moving its output into place and removing its temporary file left both.
   await removeStaleTemps(target);
+  await checkDestination(target, options.replace);
   const temp = tempPathFor(target);
   let file: RandomAccessFile | undefined;
   try {

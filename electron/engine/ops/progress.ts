@@ -43,3 +43,8 @@ export function progressReporter(control: JobControl, phase: string, total: numb
     },
   };
 }
+
+/** Lets pending signals, timers and I/O callbacks run: long loops without I/O call it now and then. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,4 +1,3 @@
-import { unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PlatterError, throwIfAborted } from '../errors';
 import { detectFormat } from '../image/open-image';
@@ -48,7 +47,7 @@ export async function repairImage(options: RepairOptions, control: JobControl = 
     await checkDestination(path, true); // the journal is written beside the image
     await removeStaleTemps(path);
     // A journal half-written when an in-place change was killed: the image was not touched yet.
-    await unlink(`${journalPathFor(path)}.tmp`).catch(() => undefined);
+    await removeStaleTemps(journalPathFor(path));
   }
   let rolledBack: string | null = null;
   if (await hasPendingJournal(path)) {

@@ -1,7 +1,8 @@
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { PlatterError, fromFsError } from '../errors';
 import { journalPathFor } from '../image/pending-journal';
 import { RandomAccessFile } from '../image/random-access-file';
+import { removeStaleTemps, tempPathFor } from './output-file';
 
 /**
  * An undo journal for in-place changes that no write order can make safe on its own (resizing a fixed disk moves
@@ -18,6 +19,8 @@ interface JournalFile {
   readonly version: 1;
   readonly operation: string;
   readonly originalSize: number;
+  /** The image's inode, so that a journal is never applied to another file put in its place. */
+  readonly inode?: number;
   readonly records: { offset: number; data: string }[];
 }
 
@@ -32,9 +35,11 @@ export async function beginUndo(
     const inFile = Math.max(0, Math.min(length, file.size - offset));
     if (inFile > 0) records.push({ offset, data: Buffer.from(await file.readAt(offset, inFile)).toString('base64') });
   }
-  const journal: JournalFile = { version: 1, operation, originalSize: file.size, records };
+  const inode = (await stat(file.path)).ino;
+  const journal: JournalFile = { version: 1, operation, originalSize: file.size, inode, records };
   const path = journalPathFor(file.path);
-  const temp = `${path}.tmp`;
+  // Named like every temporary output, so a kill here leaves something the next run recognizes and removes.
+  const temp = tempPathFor(path);
   try {
     const handle = await open(temp, 'w');
     await handle.writeFile(JSON.stringify(journal));
@@ -54,6 +59,7 @@ export async function beginUndo(
 /** Restores an image from its pending journal, if there is one. Returns the interrupted operation's name, or null. */
 export async function rollBack(image: string): Promise<string | null> {
   const path = journalPathFor(image);
+  await removeStaleTemps(path); // a journal killed before it was complete: the image was not touched yet
   let journal: JournalFile;
   try {
     journal = JSON.parse(await readFile(path, 'utf8')) as JournalFile;
@@ -70,6 +76,14 @@ export async function rollBack(image: string): Promise<string | null> {
       'IO_ERROR',
       `the undo journal ${path} is not one Platter wrote`,
       'move it away if the image reads right',
+    );
+  }
+  if (journal.inode !== undefined && (await stat(image)).ino !== journal.inode) {
+    throw new PlatterError(
+      'INTERRUPTED',
+      `the undo journal ${path} was written for another file than the one now at ${image}`,
+      'if the image reads right, move the journal away; otherwise restore the image from a backup',
+      { path: image },
     );
   }
   const file = await RandomAccessFile.open(image, 'r+');
