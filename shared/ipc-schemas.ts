@@ -66,6 +66,7 @@ export const JOB_SCHEMAS = {
   resize: v.strictObject({ op: v.literal('resize'), path: absolutePath, size: byteCount }),
   merge: v.strictObject({ op: v.literal('merge'), child: absolutePath, keepChild: v.exactOptional(v.boolean()) }),
   'set-parent': v.strictObject({ op: v.literal('set-parent'), child: absolutePath, parent: absolutePath }),
+  repair: v.strictObject({ op: v.literal('repair'), path: absolutePath, dryRun: v.exactOptional(v.boolean()) }),
 } satisfies { readonly [K in JobOp]: v.GenericSchema<unknown, JobRequestOf<K>> };
 
 const jobRequest = v.variant('op', [
@@ -77,6 +78,7 @@ const jobRequest = v.variant('op', [
   JOB_SCHEMAS.resize,
   JOB_SCHEMAS.merge,
   JOB_SCHEMAS['set-parent'],
+  JOB_SCHEMAS.repair,
 ]);
 
 /** The schema of each invoke channel's request. */

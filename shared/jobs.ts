@@ -1,6 +1,6 @@
 // Jobs: long engine operations run one after another off the main thread, with progress and an outcome.
 import type { IpcError } from './errors';
-import type { DiskType } from './image';
+import type { CheckReport, DiskType } from './image';
 import type { PresetName } from './units';
 
 export type JobId = string;
@@ -148,6 +148,37 @@ export interface SetParentResult {
   readonly parentUuid: string;
 }
 
+/** Fixes what can be fixed without guessing (`platter check --repair`); with dryRun, only lists the changes. */
+export interface RepairRequest {
+  readonly op: 'repair';
+  readonly path: string;
+  /** Plan only: list the changes and write nothing. */
+  readonly dryRun?: boolean;
+}
+
+/** One change repair makes (or, in a dry run, would make). */
+export interface RepairChange {
+  /** The problem it fixes, as check names it. */
+  readonly code: string;
+  /** Where in the file it writes. */
+  readonly offset: number;
+  readonly message: string;
+  /** For a dropped block: the virtual byte range [start, end) that now reads as zeros (or from the parent). */
+  readonly virtualRange?: { readonly start: number; readonly end: number };
+}
+
+export interface RepairResult {
+  readonly path: string;
+  readonly dryRun: boolean;
+  /** An interrupted in-place change (repair, resize, merge) rolled back first, by its operation name; or null. */
+  readonly rolledBack: string | null;
+  /** The check before the repair (after any roll-back). */
+  readonly before: CheckReport;
+  readonly changes: readonly RepairChange[];
+  /** The check after the repair (the same as `before` when nothing was changed); null for a dry run. */
+  readonly after: CheckReport | null;
+}
+
 /**
  * THE PLACE TO ADD AN OPERATION. Each entry is one `op` of `job:start`: its request and its result.
  * Adding one here makes the compiler ask for the
@@ -163,6 +194,7 @@ export interface JobOps {
   resize: { request: ResizeRequest; result: ResizeResult };
   merge: { request: MergeRequest; result: MergeResult };
   'set-parent': { request: SetParentRequest; result: SetParentResult };
+  repair: { request: RepairRequest; result: RepairResult };
 }
 
 export type JobOp = keyof JobOps;

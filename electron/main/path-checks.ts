@@ -130,6 +130,11 @@ export const JOB_PATH_RULES: { readonly [K in JobOp]: (request: JobRequestOf<K>)
     const child = await checkWritableFile(request.child);
     return { ...request, child, parent: await checkInputFile(request.parent, 'the parent') };
   },
+  async repair(request) {
+    // A dry run only reads; a repair writes the image and its undo journal beside it.
+    const path = request.dryRun === true ? await checkInputFile(request.path) : await checkWritableFile(request.path);
+    return { ...request, path };
+  },
 };
 
 export function checkJobPaths<K extends JobOp>(request: JobRequestOf<K> & { op: K }): Promise<JobRequestOf<K>> {

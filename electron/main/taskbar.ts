@@ -1,5 +1,5 @@
 // What the taskbar/dock shows while jobs run, and when a finished job deserves a system notification.
-import type { JobInfo, JobOutcome } from '../../shared/jobs';
+import type { JobInfo, JobOutcome, JobResultOf } from '../../shared/jobs';
 
 export interface TaskbarProgress {
   /** 0..1, or -1 to remove the bar (Electron's setProgressBar). */
@@ -31,6 +31,7 @@ const OP_NAMES: Record<JobOutcome['op'], string> = {
   resize: 'Resize',
   merge: 'Merge',
   'set-parent': 'Fix parent link',
+  repair: 'Repair',
 };
 
 export function notificationText(outcome: JobOutcome): { title: string; body: string } {
@@ -57,5 +58,21 @@ function describeResult(outcome: JobOutcome): string {
       return outcome.result ? `${outcome.result.child} merged into ${outcome.result.parent}` : '';
     case 'set-parent':
       return outcome.result ? `${outcome.result.child} now points at ${outcome.result.parent}` : '';
+    case 'repair':
+      return outcome.result ? describeRepair(outcome.result) : '';
   }
+}
+
+function describeRepair(result: JobResultOf<'repair'>): string {
+  const n = result.changes.length;
+  const what = result.dryRun
+    ? `${n} ${n === 1 ? 'change' : 'changes'} planned`
+    : `${n} ${n === 1 ? 'change' : 'changes'} made`;
+  const after =
+    result.after === null
+      ? ''
+      : result.after.clean
+        ? ', now clean'
+        : `, ${result.after.problems.length} problems remain`;
+  return `${result.path}: ${what}${after}`;
 }

@@ -6,6 +6,7 @@ import { convertToChild } from '../engine/ops/convert-delta';
 import { createImage } from '../engine/ops/create';
 import { hashImage } from '../engine/ops/hash';
 import { mergeImage } from '../engine/ops/merge';
+import { repairImage } from '../engine/ops/repair';
 import { resizeImage } from '../engine/ops/resize';
 import { setParent } from '../engine/ops/set-parent';
 import type { JobControl } from '../engine/ops/progress';
@@ -22,6 +23,7 @@ export const OPERATIONS: { readonly [K in JobOp]: Operation<K> } = {
   resize: ({ op: _op, ...options }, control) => resizeImage(options, control),
   merge: ({ op: _op, ...options }, control) => mergeImage(options, control),
   'set-parent': ({ op: _op, ...options }) => setParent(options),
+  repair: ({ op: _op, ...options }, control) => repairImage(options, control),
 };
 
 export function runOperation(request: JobRequest, control: JobControl): Promise<JobResult> {

@@ -1,9 +1,12 @@
-// Check and Verify hash from the Image view: a clean fixture checks clean, a damaged one lists its problems in
-// words, and the content hash equals the one the fixture manifest records.
-import { readFile, open } from 'node:fs/promises';
+// Check, Repair and Verify hash from the Image view: a clean fixture checks clean, a damaged one lists its problems
+// in words, repair shows its plan and then fixes the image, and the content hash equals the manifest's.
+import { readFile, open, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkImage } from '../../electron/engine/ops/check';
+import { convertImage } from '../../electron/engine/ops/convert';
+import { hashImage } from '../../electron/engine/ops/hash';
 import { drop, expect, shot, test, FIXTURES_DIR } from './app-test';
-import { copyFixture } from './helpers';
+import { copyFixture, writeDataRaw } from './helpers';
 
 interface ManifestEntry {
   readonly file: string;
@@ -42,4 +45,59 @@ test('Verify hash gives the content SHA-256 the manifest records', async ({ app,
   await expect(app.getByTestId('image-hash')).toHaveText(`Content SHA-256: ${entry?.contentSha256}`);
   await expect(app.getByTestId('jobs-panel').locator('[data-op="hash"]')).toHaveAttribute('data-state', 'succeeded');
   await shot(app, 'image-view-hash');
+});
+
+test('Repair an image whose end footer was cut off: the plan, the repair job, a clean check after', async ({
+  app,
+  dir,
+}) => {
+  const MiB = 1024 * 1024;
+  const raw = join(dir, 'data.img');
+  await writeDataRaw(raw, 16 * MiB, 4 * MiB);
+  const path = join(dir, 'cut.vhd');
+  await convertImage({ input: raw, output: path, blockSize: 2 * MiB });
+  const sound = await hashImage(path);
+  // A copy cut short: the footer at the end is gone, only the copy at the head remains.
+  await truncate(path, (await stat(path)).size - 512);
+  expect((await checkImage(path)).clean).toBe(false);
+
+  await drop(app, ['cut.vhd']);
+  await app.getByTestId('action-check').click();
+  await expect(app.getByTestId('check-problems')).toContainText('problems found');
+  const wizard = app.getByTestId('check-wizard');
+  await expect(wizard.locator('.problems li').first()).toBeVisible();
+
+  // Enter on the focused "Show what repair will change" runs the dry run; nothing is written.
+  await expect(app.getByTestId('check-show-plan')).toBeFocused();
+  const before = await readFile(path);
+  await app.keyboard.press('Enter');
+  await expect(wizard).toHaveAttribute('data-step', 'plan');
+  const changes = app.getByTestId('check-plan-changes').locator('li');
+  await expect(changes.first()).toBeVisible();
+  await expect(app.getByTestId('check-run-repair')).toBeVisible();
+  const planned = await changes.count();
+  expect(Buffer.compare(await readFile(path), before)).toBe(0);
+  await shot(app, 'check-repair-plan');
+
+  await app.getByTestId('check-run-repair').click();
+  await expect(wizard).toHaveAttribute('data-step', 'repair');
+  await expect(app.getByTestId('jobs-panel').locator('[data-op="repair"]').last()).toHaveAttribute(
+    'data-state',
+    'succeeded',
+  );
+  await expect(app.getByTestId('check-after-clean')).toBeVisible();
+  await expect(app.getByTestId('check-repair-result').locator('.changes li')).toHaveCount(planned);
+  await expect(app.getByTestId('check-rolled-back')).toHaveCount(0);
+  await shot(app, 'check-repair-done');
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await shot(app, 'dark-check-repair-done');
+  await app.emulateMedia({ colorScheme: 'light' });
+
+  await app.getByTestId('check-reload').click();
+  await expect(app.getByTestId('check-reloaded')).toBeVisible();
+
+  const after = await checkImage(path);
+  expect(after.problems).toEqual([]);
+  expect(after.clean).toBe(true);
+  expect((await hashImage(path)).sha256).toBe(sound.sha256);
 });

@@ -37,7 +37,7 @@ export function checkVirtualSize(size: number): void {
     throw new PlatterError(
       'BAD_SIZE',
       `the size ${size} is larger than the VHD limit of 2040 GiB (${VHD_MAX_SIZE} bytes)`,
-      'choose 2040G or less, or use VHDX for larger disks',
+      'choose 2040G or less (the most a VHD can address)',
     );
   }
 }

@@ -8,6 +8,7 @@ export function jobSubject(job: JobInfo): string {
     case 'create':
     case 'hash':
     case 'resize':
+    case 'repair':
       return job.request.path;
     case 'convert':
     case 'convert-to-child':
@@ -28,6 +29,8 @@ export function jobResultPath(job: JobInfo): string | null {
     case 'hash':
     case 'resize':
       return job.result.path;
+    case 'repair':
+      return job.result.dryRun ? null : job.result.path;
     case 'convert':
       return job.result.format === 'vhd' ? job.result.output : null;
     case 'convert-to-child':

@@ -26,7 +26,17 @@ describe('the IPC contract', () => {
 
   it('has, for every job op, a schema, path rules and an engine operation', () => {
     const ops = sorted(Object.keys(JOB_SCHEMAS));
-    expect(ops).toEqual(['compact', 'convert', 'convert-to-child', 'create', 'hash', 'merge', 'resize', 'set-parent']);
+    expect(ops).toEqual([
+      'compact',
+      'convert',
+      'convert-to-child',
+      'create',
+      'hash',
+      'merge',
+      'repair',
+      'resize',
+      'set-parent',
+    ]);
     expect(sorted(Object.keys(JOB_PATH_RULES))).toEqual(ops);
     expect(sorted(Object.keys(OPERATIONS))).toEqual(ops);
   });
