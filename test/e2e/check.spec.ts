@@ -30,7 +30,7 @@ test('Check on a clean image, then on one with a damaged block table entry', asy
   await file.write(entry, 0, 4, batOffset);
   await file.close();
   await app.getByRole('button', { name: 'Check again' }).click();
-  await expect(app.getByTestId('check-problems')).toContainText('problems found');
+  await expect(app.getByTestId('check-problems')).toContainText(/problems? found/);
   await expect(app.getByTestId('check-wizard').locator('.problems li').first()).toContainText('Error');
   await shot(app, 'check-problems');
 });
@@ -63,7 +63,7 @@ test('Repair an image whose end footer was cut off: the plan, the repair job, a 
 
   await drop(app, ['cut.vhd']);
   await app.getByTestId('action-check').click();
-  await expect(app.getByTestId('check-problems')).toContainText('problems found');
+  await expect(app.getByTestId('check-problems')).toContainText(/problems? found/);
   const wizard = app.getByTestId('check-wizard');
   await expect(wizard.locator('.problems li').first()).toBeVisible();
 

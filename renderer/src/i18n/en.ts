@@ -208,7 +208,7 @@ export const en = {
     image: 'Image',
     checking: 'Checking {name}…',
     clean: 'No problems found: the headers and the block table are consistent.',
-    problems: '{count} problems found',
+    problems: 'One problem found | {count} problems found',
     severity: { error: 'Error', warning: 'Warning' },
     at: 'at byte {offset}',
     again: 'Check again',

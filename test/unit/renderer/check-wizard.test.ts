@@ -79,7 +79,7 @@ describe('CheckWizard', () => {
   it('shows the planned changes with byte ranges, repairs, and states the roll-back and the check after', async () => {
     const wizard = render();
     await flushPromises();
-    expect(wizard.get('[data-testid="check-problems"]').text()).toBe('1 problems found');
+    expect(wizard.get('[data-testid="check-problems"]').text()).toBe('One problem found');
     expect(document.activeElement?.getAttribute('data-testid')).toBe('check-show-plan');
 
     await wizard.get('form').trigger('submit'); // Enter
