@@ -53,7 +53,12 @@ export const JOB_SCHEMAS = {
     preallocate: v.exactOptional(v.boolean()),
     verify: v.exactOptional(v.boolean()),
   }),
-  compact: v.strictObject({ op: v.literal('compact'), path: absolutePath, output: v.exactOptional(absolutePath) }),
+  compact: v.strictObject({
+    op: v.literal('compact'),
+    path: absolutePath,
+    output: v.exactOptional(absolutePath),
+    dryRun: v.exactOptional(v.boolean()),
+  }),
   hash: v.strictObject({ op: v.literal('hash'), path: absolutePath }),
   'convert-to-child': v.strictObject({
     op: v.literal('convert-to-child'),

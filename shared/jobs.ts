@@ -58,6 +58,8 @@ export interface CompactRequest {
   readonly path: string;
   /** Write the compacted image here and leave the original alone; default: in place. */
   readonly output?: string;
+  /** Only work out what compacting would reclaim (reads every allocated block); writes nothing. */
+  readonly dryRun?: boolean;
 }
 
 export interface CompactResult {
@@ -68,6 +70,8 @@ export interface CompactResult {
   readonly sizeBefore: number;
   readonly sizeAfter: number;
   readonly reclaimedBytes: number;
+  /** True for a dry run: the figures are what compacting would give; nothing was written. */
+  readonly dryRun: boolean;
 }
 
 /** SHA-256 of the virtual disk's content (the Verify hash action). */

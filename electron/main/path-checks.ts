@@ -107,6 +107,7 @@ export const JOB_PATH_RULES: { readonly [K in JobOp]: (request: JobRequestOf<K>)
     return { ...request, input, output };
   },
   async compact(request) {
+    if (request.dryRun) return { ...request, path: await checkInputFile(request.path) };
     if (request.output === undefined) return { ...request, path: await checkWritableFile(request.path) };
     const path = await checkInputFile(request.path);
     return { ...request, path, output: await checkOutputFile(request.output, [path]) };

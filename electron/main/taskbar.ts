@@ -47,7 +47,8 @@ function describeResult(outcome: JobOutcome): string {
     case 'convert':
       return outcome.result?.output ?? '';
     case 'compact':
-      return outcome.result ? `${outcome.result.output}: ${outcome.result.reclaimedBytes} bytes reclaimed` : '';
+      if (!outcome.result) return '';
+      return `${outcome.result.output}: ${outcome.result.reclaimedBytes} bytes ${outcome.result.dryRun ? 'would be reclaimed' : 'reclaimed'}`;
     case 'hash':
       return outcome.result ? `SHA-256 ${outcome.result.sha256}` : '';
     case 'convert-to-child':

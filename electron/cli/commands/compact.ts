@@ -9,6 +9,7 @@ export const compactCommand: Command = {
   usage: 'compact IMAGE [--output OUT]',
   details: `Options:
   --output OUT   write the compacted image to OUT and leave IMAGE as it is
+  --dry-run      only tell how much compacting would reclaim (reads the allocated blocks, writes nothing)
   --json         print the result as JSON
   --quiet        no progress bar
 
@@ -29,14 +30,18 @@ to let compact reclaim it.`,
     const bar = progressBar(io, values.quiet === true);
     try {
       const result = await compactImage(
-        { path: path!, ...(values.output !== undefined && { output: values.output as string }) },
+        {
+          path: path!,
+          ...(values.output !== undefined && { output: values.output as string }),
+          ...(values['dry-run'] === true && { dryRun: true }),
+        },
         { signal: io.signal, onProgress: bar.onProgress },
       );
       bar.end();
       if (values.json) io.stdout(JSON.stringify(result, null, 2) + '\n');
       else {
         io.stdout(
-          `Compacted ${result.output}: ${result.blocksBefore} -> ${result.blocksAfter} blocks, ${formatSize(result.sizeBefore)} -> ${formatSize(result.sizeAfter)}, reclaimed ${formatSizeExact(result.reclaimedBytes)}\n`,
+          `${result.dryRun ? `Compacting ${result.path} would give` : `Compacted ${result.output}:`} ${result.blocksBefore} -> ${result.blocksAfter} blocks, ${formatSize(result.sizeBefore)} -> ${formatSize(result.sizeAfter)}, ${result.dryRun ? 'reclaiming' : 'reclaimed'} ${formatSizeExact(result.reclaimedBytes)}\n`,
         );
       }
     } finally {

@@ -6,12 +6,14 @@ import { openImage } from '../image/open-image';
 import { VhdImage } from '../image/vhd-image';
 import { writeNewFile } from './output-file';
 import type { JobControl } from './progress';
-import { rewriteSparse } from './sparse-rewrite';
+import { estimateCompaction, rewriteSparse } from './sparse-rewrite';
 
 export interface CompactOptions {
   readonly path: string;
   /** Write the compacted image here and leave the original alone; default: compact in place. */
   readonly output?: string;
+  /** Only work out what compacting would reclaim (reading every allocated block); write nothing. */
+  readonly dryRun?: boolean;
 }
 
 export interface CompactResult {
@@ -22,6 +24,8 @@ export interface CompactResult {
   readonly sizeBefore: number;
   readonly sizeAfter: number;
   readonly reclaimedBytes: number;
+  /** True when nothing was written: blocksAfter, sizeAfter and reclaimedBytes are what compacting would give. */
+  readonly dryRun: boolean;
 }
 
 /**
@@ -48,6 +52,20 @@ export async function compactImage(options: CompactOptions, control: JobControl 
     const sizeBefore = (await stat(path)).size;
     const mode = (await stat(path)).mode & 0o7777;
     const blocksBefore = structure.bat.reduce((n, e) => (e === UNALLOCATED ? n : n + 1), 0);
+    if (options.dryRun) {
+      const estimate = await estimateCompaction(image, control);
+      const reclaimedBytes = Math.max(0, sizeBefore - estimate.size);
+      return {
+        path,
+        output,
+        blocksBefore,
+        blocksAfter: estimate.blocks,
+        sizeBefore,
+        sizeAfter: estimate.size,
+        reclaimedBytes,
+        dryRun: true,
+      };
+    }
     let blocksAfter = 0;
     let sizeAfter = 0;
     await writeNewFile(
@@ -70,6 +88,7 @@ export async function compactImage(options: CompactOptions, control: JobControl 
       sizeBefore,
       sizeAfter,
       reclaimedBytes: Math.max(0, sizeBefore - sizeAfter),
+      dryRun: false,
     };
   } finally {
     await image.close();

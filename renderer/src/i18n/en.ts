@@ -173,7 +173,9 @@ export const en = {
     steps: { image: 'Image', output: 'Output' },
     image: 'Image',
     expect:
-      'Compact drops blocks that hold only zeros. This image holds {blocks} blocks ({bytes}); at most that much can be reclaimed, the exact amount is known after the scan.',
+      'Compact drops blocks that hold only zeros. This image holds {blocks} blocks ({bytes}); at most that much can be reclaimed.',
+    estimating: 'Scanning the blocks for zeros to tell exactly what compacting will reclaim… {percent}%',
+    estimated: 'Compacting will drop {drop} of the {blocks} blocks and reclaim',
     notDynamic: 'Only dynamic and differencing VHDs can be compacted: this is a {type} disk.',
     inPlace: 'Compact in place',
     toCopy: 'Write a compacted copy (the original stays as it is)',
@@ -263,6 +265,7 @@ export const en = {
       create: 'Created a {size} {type} disk',
       convert: 'Wrote {size} ({file} on disk)',
       compact: 'Reclaimed {bytes}',
+      compactEstimate: 'Compacting would reclaim {bytes}; nothing written',
       hash: 'SHA-256 {hash}',
       convertToChild: '{changed} of {total} blocks differ from the parent',
       resize: 'Resized from {from} to {to}',

@@ -33,8 +33,9 @@ export function jobResultPath(job: JobInfo): string | null {
       return job.result.dryRun ? null : job.result.path;
     case 'convert':
       return job.result.format === 'vhd' ? job.result.output : null;
-    case 'convert-to-child':
     case 'compact':
+      return job.result.dryRun ? null : job.result.output;
+    case 'convert-to-child':
       return job.result.output;
     case 'merge':
       return job.result.parent;

@@ -1,5 +1,5 @@
 // Compact drops blocks the guest zeroed, keeps content and identity, and children of a compacted parent still read.
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
@@ -44,6 +44,26 @@ describe.skipIf(!tools.qemuImg || !tools.qemuIo)('compact', () => {
     expect((await hashImage(path)).sha256).toBe(hash);
     expect((await checkImage(path)).problems).toEqual([]);
     expect(await run('qemu-img', ['check', '-f', 'vpc', path]).catch((e: Error) => e.message)).not.toMatch(/error/i);
+  });
+
+  it('a dry run predicts exactly what compacting gives, and writes nothing', async () => {
+    const dir = await tempDir();
+    const path = await zeroedImage(dir);
+    const child = join(dir, 'child.vhd');
+    await createImage({ path: child, parent: path });
+    const before = await readFile(path);
+    const estimate = await compactImage({ path, dryRun: true });
+    expect(estimate.dryRun).toBe(true);
+    expect(Buffer.compare(await readFile(path), before)).toBe(0);
+    const done = await compactImage({ path });
+    expect([estimate.blocksAfter, estimate.sizeAfter, estimate.reclaimedBytes]).toEqual([
+      done.blocksAfter,
+      done.sizeAfter,
+      done.reclaimedBytes,
+    ]);
+    // A child's locators count too.
+    const childEstimate = await compactImage({ path: child, dryRun: true });
+    expect(childEstimate.sizeAfter).toBe((await compactImage({ path: child })).sizeAfter);
   });
 
   it('--output leaves the original untouched', async () => {
