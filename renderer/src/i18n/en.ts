@@ -278,6 +278,20 @@ export const en = {
   errors: {
     remedy: 'What to do: {remedy}',
     code: 'code {code}',
+    // The engine's remedies name `platter` commands; in the app, these say where the same thing is done.
+    remedies: {
+      VHD_PARENT_NOT_FOUND:
+        'put the parent back where it was, or use Fix… in the differencing chain to point the child at it',
+      VHD_PARENT_MISMATCH: 'use Fix… in the differencing chain and choose the disk this child was made from',
+      VHD_PARENT_CYCLE: 'use Fix… in the differencing chain and choose the disk this child was made from',
+      VHD_BAD_FOOTER: 'open Check… on the image (on a copy if it matters) to see the damage and repair it',
+      VHD_BAD_HEADER: 'open Check… on the image (on a copy if it matters) to see the damage and repair it',
+      VHD_BAT_OUT_OF_RANGE: 'open Check… on the image to see the broken blocks; Repair drops them',
+      VHD_BAT_OVERLAP: 'open Check… on the image to see the broken blocks; Repair drops them',
+      INTERRUPTED: 'open Check… on the image and repair it: that rolls the interrupted change back',
+      NOT_COMPACTABLE: 'convert it to a dynamic VHD (Convert…) to reclaim space',
+      UNSUPPORTED: 'open a VHD or VHDX image; Convert… makes a VHD from a raw disk',
+    },
   },
 } as const;
 

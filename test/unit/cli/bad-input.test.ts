@@ -1,116 +1,23 @@
 // Every command given something that is not an image: one line on stderr, exit 1 or 2, and no file created or
 // changed. Run both in-process and as the built command in a child process.
-import { execFile, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PLATTER_BIN, cli, platter } from '../../helpers/cli';
-import type { CliResult } from '../../helpers/cli';
+import {
+  READ_MESSAGE,
+  RUNNERS,
+  expectOneErrorLine,
+  isRoot,
+  kindsFor,
+  makeInput,
+  runAsNobody,
+  snapshot,
+} from '../../helpers/bad-inputs';
+import type { Kind } from '../../helpers/bad-inputs';
+import { cli, platter } from '../../helpers/cli';
 import { useTempDirs } from '../../helpers/temp-dir';
 
-type Kind =
-  'a directory' | 'an empty file' | 'a 511-byte file' | 'random bytes' | 'a missing path' | 'an unreadable file';
-const KINDS: readonly Kind[] = [
-  'a directory',
-  'an empty file',
-  'a 511-byte file',
-  'random bytes',
-  'a missing path',
-  'an unreadable file',
-];
-
-/** What the one error line must say for each kind of input an image command reads. */
-const READ_MESSAGE: Record<Kind, RegExp> = {
-  'a directory': /is a folder, not an image file/,
-  'an empty file': /is not a VHD/,
-  'a 511-byte file': /is not a VHD/,
-  'random bytes': /is not a VHD/,
-  'a missing path': /does not exist/,
-  'an unreadable file': /permission denied/,
-};
-
-const NOBODY = 65534;
-const isRoot = process.getuid?.() === 0;
-/**
- * Root reads a file whatever its mode, and these tests run as root (here and in CI). So, as root, the unreadable
- * case runs the built command as the unprivileged user "nobody" when that user can run it; without that (as root on
- * a machine where "nobody" cannot reach the checkout) the case is left out, since no process could see the denial.
- */
-const nobodyCanRun =
-  isRoot && spawnSync(process.execPath, [PLATTER_BIN, '--version'], { uid: NOBODY, gid: NOBODY }).status === 0;
-const kindsFor = (runner: string) =>
-  KINDS.filter((k) => k !== 'an unreadable file' || !isRoot || (runner === 'child process' && nobodyCanRun));
-
-function runAsNobody(...argv: string[]): Promise<CliResult> {
-  return new Promise((done) => {
-    execFile(process.execPath, [PLATTER_BIN, ...argv], { uid: NOBODY, gid: NOBODY }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const runners = {
-  'in-process': cli,
-  'child process': platter,
-} as const;
-
 const newTempDir = useTempDirs();
-
-/** A temporary folder holding the input; returns the input's path. */
-async function makeInput(dir: string, kind: Kind): Promise<string> {
-  const path = join(dir, 'input.vhd');
-  switch (kind) {
-    case 'a directory':
-      await mkdir(path);
-      await writeFile(join(path, 'inside.vhd'), 'x');
-      break;
-    case 'an empty file':
-      await writeFile(path, new Uint8Array(0));
-      break;
-    case 'a 511-byte file':
-      await writeFile(path, new Uint8Array(511));
-      break;
-    case 'random bytes':
-      await writeFile(path, randomBytes(64 * 1024));
-      break;
-    case 'a missing path':
-      break;
-    case 'an unreadable file':
-      await writeFile(path, randomBytes(4096));
-      await chmod(path, 0o000);
-      // So that "nobody" may look inside the folder and meet the file's own permissions.
-      await chmod(dir, 0o755);
-      break;
-  }
-  return path;
-}
-
-/** Names, sizes, modes, times and contents of everything under `dir`. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of (await readdir(dir, { recursive: true })).sort()) {
-    const path = join(dir, name);
-    const s = await stat(path);
-    const content =
-      s.isFile() && (s.mode & 0o444) !== 0
-        ? createHash('sha256')
-            .update(await readFile(path))
-            .digest('hex')
-        : '';
-    out[name] = `${s.mode} ${s.size} ${s.mtimeMs} ${content}`;
-  }
-  return out;
-}
-
-/** One error line, no stack trace, nothing on stdout, exit 1 or 2. */
-function expectOneErrorLine(r: CliResult): void {
-  expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(/^platter: [^\n]+\n$/);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-  expect(r.stderr).not.toMatch(/\b(TypeError|ReferenceError|RangeError|unexpected error)\b/);
-  expect([1, 2]).toContain(r.code);
-}
 
 interface Case {
   readonly name: string;
@@ -143,14 +50,14 @@ const CASES: readonly Case[] = [
   },
 ];
 
-describe.each(Object.keys(runners) as (keyof typeof runners)[])('bad inputs (%s)', (runnerName) => {
+describe.each(Object.keys(RUNNERS) as (keyof typeof RUNNERS)[])('bad inputs (%s)', (runnerName) => {
   for (const c of CASES) {
     describe(c.name, () => {
       it.each(kindsFor(runnerName))('%s', async (kind) => {
         const dir = await newTempDir();
         const input = await makeInput(dir, kind);
         const before = await snapshot(dir);
-        const run = kind === 'an unreadable file' && isRoot ? runAsNobody : runners[runnerName];
+        const run = kind === 'an unreadable file' && isRoot ? runAsNobody : RUNNERS[runnerName];
         const r = await run(...c.argv(input, dir, kind));
         expectOneErrorLine(r);
         expect(r.stderr).toMatch(c.message(kind));

@@ -17,8 +17,8 @@ import {
   nobodyCanRun,
   runAsNobody,
   snapshot,
-} from './inputs';
-import type { Kind, RunnerName } from './inputs';
+} from '../../helpers/bad-inputs';
+import type { Kind, RunnerName } from '../../helpers/bad-inputs';
 
 const newTempDir = useTempDirs();
 

@@ -5,8 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { PLATTER_BIN, cli, platter } from '../../helpers/cli';
-import type { CliResult } from '../../helpers/cli';
+import { PLATTER_BIN, cli, platter } from './cli';
+import type { CliResult } from './cli';
 
 export type Kind =
   | 'a directory'
