@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "platter_seek",
-      "sources": ["seek.c"],
+      "target_name": "platter_native",
+      "sources": ["addon.c", "seek.c", "writeback.c"],
       "conditions": [["OS=='win'", { "defines": ["PLATTER_NO_SEEK_HOLE"] }]]
     }
   ]

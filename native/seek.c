@@ -1,18 +1,17 @@
 // lseek(SEEK_DATA / SEEK_HOLE) for Node, which lacks it: lets Platter skip the holes of sparse files the way
-// qemu-img does instead of reading gigabytes of zeros. Plain N-API, so one build loads in Node and Electron alike.
+// qemu-img does instead of reading gigabytes of zeros.
 #ifndef PLATTER_NO_SEEK_HOLE
 #define _GNU_SOURCE // SEEK_DATA and SEEK_HOLE; must come before any system header
 #define _FILE_OFFSET_BITS 64
 #include <unistd.h>
 #endif
-#define NAPI_VERSION 8
-#include <node_api.h>
 #include <errno.h>
 #include <string.h>
+#include "addon.h"
 
 // seek(fd, offset, wantData) -> the next data (or hole) offset at or after `offset`; -1 when there is none
 // (ENXIO: past the last data); throws on other errors, including EINVAL where the file system cannot tell.
-static napi_value Seek(napi_env env, napi_callback_info info) {
+napi_value Seek(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -42,12 +41,3 @@ static napi_value Seek(napi_env env, napi_callback_info info) {
   return result;
 #endif
 }
-
-static napi_value Init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "seek", NAPI_AUTO_LENGTH, Seek, NULL, &fn);
-  napi_set_named_property(env, exports, "seek", fn);
-  return exports;
-}
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -19,6 +19,12 @@ export function isAllZero(bytes: Uint8Array): boolean {
   return true;
 }
 
+/** Whether bytes [start, end) are all zero; data is nearly always told by its first or last byte, without a compare. */
+function isZeroRange(bytes: Uint8Array, start: number, end: number): boolean {
+  if (bytes[start] !== 0 || bytes[end - 1] !== 0) return false;
+  return isAllZero(bytes.subarray(start, end));
+}
+
 /**
  * Calls `emit` for each run of `chunk` that holds a non-zero byte, at ZERO_GRAIN granularity. The emits are
  * started in order and run concurrently; the returned promise settles when all are done.
@@ -28,7 +34,7 @@ export function forEachDataRun(chunk: Uint8Array, position: number, emit: Emit):
   const writes: Promise<void>[] = [];
   let runStart = -1;
   for (let pos = 0; pos < chunk.length; pos += ZERO_GRAIN) {
-    const zero = isAllZero(chunk.subarray(pos, Math.min(pos + ZERO_GRAIN, chunk.length)));
+    const zero = isZeroRange(chunk, pos, Math.min(pos + ZERO_GRAIN, chunk.length));
     if (!zero && runStart < 0) runStart = pos;
     if (zero && runStart >= 0) {
       writes.push(emit(chunk.subarray(runStart, pos), position + runStart));

@@ -107,6 +107,17 @@ export async function writeNewFile(
     await unlink(temp).catch(() => undefined);
     throw fromFsError(err, target);
   }
+  await syncFolder(dirname(target));
+}
+
+/**
+ * Makes the rename itself durable: a power cut right after success then still shows the new file. Best effort:
+ * some systems (Windows) cannot open a folder for syncing, and the file's data is already flushed.
+ */
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r').catch(() => null);
+  await handle?.sync().catch(() => undefined);
+  await handle?.close();
 }
 
 /** Moves without replacing: a hard link fails if the destination appeared meanwhile; rename where links are unsupported. */

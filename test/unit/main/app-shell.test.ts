@@ -138,7 +138,7 @@ describe('packaging', () => {
       expect(yml, text).toContain(text);
     }
     const unpack = yml.slice(yml.indexOf('asarUnpack:'), yml.indexOf('npmRebuild:'));
-    expect(unpack).toContain('native/build/Release/platter_seek.node');
+    expect(unpack).toContain('native/build/Release/platter_native.node');
     expect(unpack).toContain('out/main/job-worker.mjs');
     expect(readFileSync(join(root, 'build/icon.png')).subarray(1, 4).toString()).toBe('PNG');
   });

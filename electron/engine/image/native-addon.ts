@@ -1,0 +1,35 @@
+// Loads the optional native addon (native/): lseek SEEK_DATA/SEEK_HOLE and sync_file_range, which Node's fs
+// lacks. Everything that uses it has a pure-JS fallback, so a missing or unloadable addon is not an error.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeAddon {
+  /** The next data (or hole) offset at or after `offset`; -1 past the last data. Throws where unsupported. */
+  seek(fd: number, offset: number, wantData: boolean): number;
+  /** Starts writing back a range's dirty pages without waiting; false where the system has no way to. */
+  startWriteback(fd: number, offset: number, length: number): boolean;
+}
+
+const ADDON = join('native', 'build', 'Release', 'platter_native.node');
+let loaded: NativeAddon | null | undefined;
+
+export function nativeAddon(): NativeAddon | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (process.env.PLATTER_NO_NATIVE === '1') return loaded;
+  // The engine runs from source (tests), from dist/cli (the command) and from out/main (the app): look upwards.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 6; up++, dir = dirname(dir)) {
+    const candidate = join(dir, ADDON);
+    if (!existsSync(candidate)) continue;
+    try {
+      loaded = createRequire(import.meta.url)(candidate) as NativeAddon;
+    } catch {
+      loaded = null;
+    }
+    break;
+  }
+  return loaded;
+}

@@ -1,0 +1,11 @@
+#ifndef PLATTER_ADDON_H
+#define PLATTER_ADDON_H
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+// seek(fd, offset, wantData): lseek SEEK_DATA / SEEK_HOLE (seek.c).
+napi_value Seek(napi_env env, napi_callback_info info);
+// startWriteback(fd, offset, length): sync_file_range SYNC_FILE_RANGE_WRITE (writeback.c).
+napi_value StartWriteback(napi_env env, napi_callback_info info);
+
+#endif

@@ -1,0 +1,84 @@
+// The optional native addon (native/): hole finding and range writeback, and the same results without it.
+import { execFile } from 'node:child_process';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { nativeAddon } from '../../../electron/engine/image/native-addon';
+import { fileExtents } from '../../../electron/engine/image/sparse-seek';
+import { sha256File, writeRaw } from '../../helpers/data';
+import { PLATTER_BIN } from '../../helpers/cli';
+import { useTempDirs } from '../../helpers/temp-dir';
+import { run, tools } from '../../helpers/tools';
+
+const tempDir = useTempDirs();
+const MiB = 1024 * 1024;
+const linux = process.platform === 'linux';
+
+function platterWith(env: Record<string, string>, ...argv: string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    execFile(process.execPath, [PLATTER_BIN, ...argv], { env: { ...process.env, ...env } }, (err, _out, stderr) =>
+      err ? fail(new Error(stderr || err.message)) : done(),
+    );
+  });
+}
+
+describe('native addon', () => {
+  it.runIf(linux)('is built on Linux (npm ci builds it; CI installs a compiler)', () => {
+    expect(nativeAddon()).not.toBeNull();
+  });
+
+  it.runIf(linux)('finds the data and the holes of a sparse file', async () => {
+    const path = join(await tempDir(), 'sparse.img');
+    await writeRaw(path, 16 * MiB, [
+      [1 * MiB, 4096],
+      [9 * MiB, 2 * MiB],
+    ]);
+    const handle = await open(path, 'r');
+    try {
+      const extents = fileExtents(handle.fd, 16 * MiB);
+      // File systems may round data out to their block size, never the other way: the data is always covered.
+      const data = extents!.filter((e) => e.kind === 'data');
+      expect(data.length).toBe(2);
+      expect(data[0]!.offset).toBeLessThanOrEqual(1 * MiB);
+      expect(data[0]!.offset + data[0]!.length).toBeGreaterThanOrEqual(1 * MiB + 4096);
+      expect(data[1]!.offset).toBeLessThanOrEqual(9 * MiB);
+      expect(data[1]!.offset + data[1]!.length).toBeGreaterThanOrEqual(11 * MiB);
+      expect(extents!.reduce((sum, e) => sum + e.length, 0)).toBe(16 * MiB);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it.runIf(linux)('starts writeback of a written range', async () => {
+    const handle = await open(join(await tempDir(), 'out.bin'), 'w');
+    try {
+      await handle.write(Buffer.alloc(MiB, 7), 0, MiB, 0);
+      expect(nativeAddon()!.startWriteback(handle.fd, 0, MiB)).toBe(true);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('conversions give the same bytes without it (holes read as data, periodic fdatasync)', async () => {
+    const dir = await tempDir();
+    const raw = join(dir, 'source.img');
+    await writeRaw(raw, 8 * MiB, [
+      [0, 4096],
+      [3 * MiB + 17, 100_000],
+      [8 * MiB - 512, 512],
+    ]);
+    for (const type of ['fixed', 'dynamic']) {
+      const withAddon = join(dir, `with-${type}.vhd`);
+      const without = join(dir, `without-${type}.vhd`);
+      await platterWith({}, 'convert', '-q', raw, withAddon, '--type', type);
+      await platterWith({ PLATTER_NO_NATIVE: '1' }, 'convert', '-q', raw, without, '--type', type);
+      // Both are standalone images of the same content; only the footer's timestamp and UUID differ.
+      const back = join(dir, `back-${type}.img`);
+      await platterWith({ PLATTER_NO_NATIVE: '1' }, 'convert', '-q', without, back);
+      expect(await sha256File(back)).toBe(await sha256File(raw));
+      if (tools.qemuImg) {
+        expect(await run('qemu-img', ['compare', '-f', 'vpc', '-F', 'vpc', withAddon, without])).toContain('identical');
+      }
+    }
+  });
+});
