@@ -1,4 +1,4 @@
-// Platter's optional native addon: the two things Node's fs lacks that a disk copier needs. Plain N-API, so one
+// Platter's optional native addon: what Node's fs lacks that a disk copier needs. Plain N-API, so one
 // build loads in Node and in Electron alike.
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -13,6 +13,7 @@ static void Export(napi_env env, napi_value exports, const char* name, napi_call
 static napi_value Init(napi_env env, napi_value exports) {
   Export(env, exports, "seek", Seek);
   Export(env, exports, "startWriteback", StartWriteback);
+  Export(env, exports, "pageOffset", PageOffset);
   return exports;
 }
 

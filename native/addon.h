@@ -7,5 +7,7 @@
 napi_value Seek(napi_env env, napi_callback_info info);
 // startWriteback(fd, offset, length): sync_file_range SYNC_FILE_RANGE_WRITE (writeback.c).
 napi_value StartWriteback(napi_env env, napi_callback_info info);
+// pageOffset(view): the start address of a typed array's bytes modulo the page size (align.c).
+napi_value PageOffset(napi_env env, napi_callback_info info);
 
 #endif

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIR = join(ROOT, '.bench');
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 4096);
 const PLATTER = [process.execPath, join(ROOT, 'bin/platter.mjs')];
 const SOURCE = join(DIR, `source-${SIZE_MIB}m.img`);

@@ -1,5 +1,5 @@
-// Loads the optional native addon (native/): lseek SEEK_DATA/SEEK_HOLE and sync_file_range, which Node's fs
-// lacks. Everything that uses it has a pure-JS fallback, so a missing or unloadable addon is not an error.
+// Loads the optional native addon (native/): lseek SEEK_DATA/SEEK_HOLE, sync_file_range and buffer alignment,
+// which Node lacks. Everything that uses it has a pure-JS fallback, so a missing or unloadable addon is not an error.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -10,6 +10,8 @@ export interface NativeAddon {
   seek(fd: number, offset: number, wantData: boolean): number;
   /** Starts writing back a range's dirty pages without waiting; false where the system has no way to. */
   startWriteback(fd: number, offset: number, length: number): boolean;
+  /** Where a typed array's bytes start within their memory page. */
+  pageOffset(view: Uint8Array): number;
 }
 
 const ADDON = join('native', 'build', 'Release', 'platter_native.node');
@@ -32,4 +34,18 @@ export function nativeAddon(): NativeAddon | null {
     break;
   }
   return loaded;
+}
+
+const PAGE = 4096;
+
+/**
+ * A zeroed buffer for bulk I/O that starts on a page boundary where the addon can tell: the kernel copies to and
+ * from aligned memory faster (see docs/performance.md). Node's own large buffers start 16 bytes into a page.
+ */
+export function pageAlignedBuffer(length: number): Uint8Array {
+  const addon = nativeAddon();
+  if (!addon) return new Uint8Array(length);
+  const backing = new Uint8Array(length + PAGE);
+  const skip = (PAGE - addon.pageOffset(backing)) % PAGE;
+  return backing.subarray(skip, skip + length);
 }

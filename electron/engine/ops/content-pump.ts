@@ -1,6 +1,7 @@
 import type { Hash } from 'node:crypto';
 import { throwIfAborted } from '../errors';
 import type { DiskImage, Extent } from '../image/disk-image';
+import { pageAlignedBuffer } from '../image/native-addon';
 import { progressReporter, yieldToEventLoop } from './progress';
 import type { JobControl } from './progress';
 
@@ -88,7 +89,7 @@ export const PUMP_WINDOW = 4;
 export async function pumpContent(source: DiskImage, emit: Emit, options: PumpOptions): Promise<void> {
   const progress = progressReporter(options, options.phase, source.virtualSize);
   const slots = Array.from({ length: PUMP_WINDOW }, () => ({
-    buffer: new Uint8Array(PUMP_CHUNK),
+    buffer: pageAlignedBuffer(PUMP_CHUNK),
     busy: Promise.resolve() as Promise<unknown>,
   }));
   const zeroNeeded = options.includeZeros === true || options.hash !== undefined;

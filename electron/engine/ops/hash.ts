@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { throwIfAborted } from '../errors';
 import { openImage } from '../image/open-image';
 import type { DiskImage } from '../image/disk-image';
+import { pageAlignedBuffer } from '../image/native-addon';
 import { progressReporter, yieldToEventLoop } from './progress';
 import type { JobControl } from './progress';
 
@@ -17,7 +18,7 @@ export interface HashResult {
 /** SHA-256 of the virtual disk's content, skipping I/O for runs the image knows are zero. */
 export async function hashDisk(image: DiskImage, control: JobControl & { phase?: string } = {}): Promise<string> {
   const hash = createHash('sha256');
-  const buffer = new Uint8Array(READ_CHUNK);
+  const buffer = pageAlignedBuffer(READ_CHUNK);
   const zeros = new Uint8Array(READ_CHUNK);
   const progress = progressReporter(control, control.phase ?? 'hashing', image.virtualSize);
   for (const extent of await image.extents()) {

@@ -7,11 +7,11 @@ import { locatorDataRange } from '../format/parent-locator';
 import type { LocatorEntry } from '../format/parent-locator';
 import type { RandomAccessFile } from '../image/random-access-file';
 import type { VhdImage } from '../image/vhd-image';
-import { PUMP_CHUNK, forEachDataRun, isAllZero } from './content-pump';
 import { TABLE_OFFSET, endOfTable } from './new-vhd';
 import type { ParentLink } from './parent-link';
 import { progressReporter } from './progress';
 import type { JobControl } from './progress';
+import { copyBlocks, readsAsZero } from './rewrite-blocks';
 import { SparseVhdWriter } from './sparse-vhd-writer';
 
 /** Copies the header's locator data to fresh places after the BAT. */
@@ -68,43 +68,13 @@ export async function rewriteSparse(
   const link = await relocateLocators(source, old, endOfTable(fresh));
   const header = { ...fresh, ...link.header };
   const writer = new SparseVhdWriter(file, footer, header, link);
-  const blockSize = old.blockSize;
-  const progress = progressReporter(control, options.phase, bat.length * blockSize);
-  const piece = new Uint8Array(Math.min(PUMP_CHUNK, blockSize));
-  let blocks = 0;
-  for (let block = 0; block < Math.min(bat.length, entries); block++) {
-    throwIfAborted(control.signal);
-    const entry = bat[block]!;
-    const start = block * blockSize;
-    const used = Math.min(blockSize, image.virtualSize - start);
-    const drop = options.dropZeroBlocks && (await readsAsZero(image, start, used, piece));
-    if (entry !== UNALLOCATED && !drop) {
-      const blockStart = entry * SECTOR;
-      await writer.allocate(block, await source.readAt(blockStart, structure.bitmapSize));
-      for (let off = 0; off < used; off += piece.length) {
-        const chunk = piece.subarray(0, Math.min(piece.length, used - off));
-        await source.read(chunk, blockStart + structure.bitmapSize + off);
-        await forEachDataRun(chunk, off, async (data, at) => void (await writer.writeData(block, at, data)));
-      }
-      blocks++;
-    }
-    progress.add(blockSize);
-  }
+  const progress = progressReporter(control, options.phase, bat.length * old.blockSize);
+  const count = Math.min(bat.length, entries);
+  const blocks = await copyBlocks({ image, writer, count, dropZeroBlocks: options.dropZeroBlocks, control, progress });
+  // Blocks past the new size (a shrink) are not read: count them done.
+  progress.add((bat.length - count) * old.blockSize);
   progress.finish();
   return { blocks, size: await writer.finish() };
-}
-
-/** Whether the block reads as zeros in this disk and (for a child) in its parent too. */
-async function readsAsZero(image: VhdImage, start: number, length: number, piece: Uint8Array): Promise<boolean> {
-  for (const layer of image.parent ? [image, image.parent] : [image]) {
-    const inLayer = Math.max(0, Math.min(length, layer.virtualSize - start));
-    for (let off = 0; off < inLayer; off += piece.length) {
-      const chunk = piece.subarray(0, Math.min(piece.length, inLayer - off));
-      await layer.read(chunk, start + off);
-      if (!isAllZero(chunk)) return false;
-    }
-  }
-  return true;
 }
 
 /**
@@ -120,13 +90,12 @@ export async function estimateCompaction(
   const header = structure.header!;
   const blockSize = header.blockSize;
   const progress = progressReporter(control, 'estimating', bat.length * blockSize);
-  const piece = new Uint8Array(Math.min(PUMP_CHUNK, blockSize));
   let blocks = 0;
   for (let block = 0; block < bat.length; block++) {
     throwIfAborted(control.signal);
     const start = block * blockSize;
     const used = Math.min(blockSize, image.virtualSize - start);
-    if (bat[block] !== UNALLOCATED && !(await readsAsZero(image, start, used, piece))) blocks++;
+    if (bat[block] !== UNALLOCATED && !(await readsAsZero(image, start, used))) blocks++;
     progress.add(blockSize);
   }
   progress.finish();

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nativeAddon } from '../../../electron/engine/image/native-addon';
+import { nativeAddon, pageAlignedBuffer } from '../../../electron/engine/image/native-addon';
 import { fileExtents } from '../../../electron/engine/image/sparse-seek';
 import { sha256File, writeRaw } from '../../helpers/data';
 import { PLATTER_BIN } from '../../helpers/cli';
@@ -56,6 +56,16 @@ describe('native addon', () => {
       expect(nativeAddon()!.startWriteback(handle.fd, 0, MiB)).toBe(true);
     } finally {
       await handle.close();
+    }
+  });
+
+  it.runIf(linux)('gives I/O buffers that start on a page boundary', () => {
+    const addon = nativeAddon()!;
+    for (const length of [4096, 1024 * 1024, 2 * 1024 * 1024 + 512]) {
+      const buffer = pageAlignedBuffer(length);
+      expect(buffer.length).toBe(length);
+      expect(addon.pageOffset(buffer)).toBe(0);
+      expect(buffer.every((b) => b === 0)).toBe(true);
     }
   });
 

@@ -1,5 +1,5 @@
 // Compact drops blocks the guest zeroed, keeps content and identity, and children of a compacted parent still read.
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
@@ -74,6 +74,37 @@ describe.skipIf(!tools.qemuImg || !tools.qemuIo)('compact', () => {
     await compactImage({ path, output: out });
     expect((await stat(path)).size).toBe(size);
     expect((await hashImage(out)).sha256).toBe((await hashImage(path)).sha256);
+  });
+
+  it('blocks whose bitmaps mark only some sectors read the same after, whatever the unmarked bytes hold', async () => {
+    const path = join(await tempDir(), 'disk.vhd');
+    await run('qemu-img', [
+      'create',
+      '-q',
+      '-f',
+      'vpc',
+      '-o',
+      'subformat=dynamic,force_size=on',
+      path,
+      String(8 * MiB),
+    ]);
+    for (let block = 0; block < 3; block++)
+      await run('qemu-io', ['-f', 'vpc', '-c', `write -P ${0x61 + block} ${block * 2 * MiB} ${2 * MiB}`, path]);
+    // Block 0 marks its first half only; block 1 marks nothing, so it reads as zeros though its bytes are not.
+    const file = await open(path, 'r+');
+    try {
+      const bat = Buffer.alloc(12);
+      await file.read(bat, 0, 12, 1536); // qemu-img puts the BAT right after the header
+      await file.write(Buffer.alloc(512).fill(0xff, 0, 256), 0, 512, bat.readUInt32BE(0) * 512);
+      await file.write(Buffer.alloc(512), 0, 512, bat.readUInt32BE(4) * 512);
+    } finally {
+      await file.close();
+    }
+    const hash = (await hashImage(path)).sha256;
+    const result = await compactImage({ path });
+    expect([result.blocksBefore, result.blocksAfter]).toEqual([3, 2]);
+    expect((await hashImage(path)).sha256).toBe(hash);
+    expect((await checkImage(path)).problems).toEqual([]);
   });
 
   it('children of a compacted parent still find it and read right', async () => {
