@@ -78,8 +78,8 @@ function bench(name, platterArgs, qemuArgs, output) {
 mkdirSync(DIR, { recursive: true });
 execFileSync(process.execPath, [join(ROOT, 'scripts/build-cli.mjs')], { stdio: 'inherit' });
 makeSource();
-const dyn = join(DIR, 'source-dynamic.vhd');
-const full = join(DIR, 'source-allocated.vhd');
+const dyn = join(DIR, `source-${SIZE_MIB}m-dynamic.vhd`);
+const full = join(DIR, `source-${SIZE_MIB}m-allocated.vhd`);
 if (!existsSync(dyn))
   execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'vpc', '-o', 'force_size=on', SOURCE, dyn]);
 // Every block allocated, three quarters of them zeros: what compact exists for.
@@ -126,6 +126,24 @@ for (const r of rows) {
     `${pad(r.name, 22)}${pad(f2(r.platter) + 's', 9)}${pad(f2(r.qemu) + 's', 10)}${pad(f2(r.platter / r.qemu), 7)}${pad(f2(r.qemuFlushed) + 's', 9)}${pad(f2(r.platter / r.qemuFlushed), 10)}${pad(r.platterRss.toFixed(0) + ' MiB', 13)}${r.qemuRss.toFixed(0)} MiB`,
   );
 }
+
+// What flushing costs on this disk, measured without Platter or qemu-img: the system's own sparse copy of the raw
+// source (coreutils cp, in-kernel copy_file_range), left in the page cache, then flushed (sync -d: fdatasync).
+const copyRuns = { cached: [], flushed: [] };
+for (let i = 0; i < RUNS; i++) {
+  for (const [kind, script] of [
+    ['cached', 'cp --sparse=always "$0" "$1"'],
+    ['flushed', 'cp --sparse=always "$0" "$1" && sync -d "$1"'],
+  ]) {
+    rmSync(out, { force: true });
+    spawnSync('sync');
+    copyRuns[kind].push(timed(['sh', '-c', script, SOURCE, out]).wall);
+  }
+}
+rmSync(out, { force: true });
+console.log(
+  `\nthe flush on this disk: cp --sparse=always of the raw source ${f2(median(copyRuns.cached))}s, with sync -d ${f2(median(copyRuns.flushed))}s`,
+);
 
 // Info reads only the headers and the BAT: time it on the largest dynamic VHD there is.
 const huge = join(DIR, 'huge-2040g.vhd');
