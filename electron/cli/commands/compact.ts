@@ -6,7 +6,7 @@ import { formatSize, formatSizeExact } from '../sizes';
 export const compactCommand: Command = {
   name: 'compact',
   summary: 'Shrink a dynamic or differencing VHD: drop blocks that hold only zeros and pack the rest.',
-  usage: 'compact IMAGE [--output OUT]',
+  usage: 'compact IMAGE [--output OUT | --dry-run]',
   details: `Options:
   --output OUT   write the compacted image to OUT and leave IMAGE as it is
   --dry-run      only tell how much compacting would reclaim (reads the allocated blocks, writes nothing)
@@ -22,6 +22,7 @@ Zero the free space inside the guest first (e.g. \`sdelete -z\` on Windows, \`fs
 to let compact reclaim it.`,
   options: {
     output: { type: 'string', short: 'o' },
+    'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
   },

@@ -26,6 +26,19 @@ describe('the command list', () => {
   });
 });
 
+describe("each command's help", () => {
+  // The usage line and the option list (lines that start with an option); not other commands named in the text.
+  const listedOptions = (command: (typeof COMMANDS)[number]) => {
+    const lines = [command.usage, ...(command.details ?? '').split('\n').filter((l) => /^\s+(-\w, )?--/.test(l))];
+    return new Set(lines.flatMap((l) => [...l.matchAll(/(?<![\w-])--([a-z][a-z-]*)/g)].map((m) => m[1]!)));
+  };
+
+  it.each(COMMANDS.map((c) => [c.name, c] as const))('%s accepts every option its help lists', (_name, command) => {
+    const accepted = Object.keys(command.options ?? {});
+    for (const option of listedOptions(command)) if (option !== 'help') expect(accepted).toContain(option);
+  });
+});
+
 describe('--help', () => {
   it.each([[[]], [['--help']], [['-h']], [['help']]])(
     'platter %j prints the overview listing every command',
