@@ -14,7 +14,8 @@ const WHOLE_BLOCK_LIMIT = 16 * 1024 * 1024;
 
 export interface BlockCopy {
   readonly image: VhdImage;
-  readonly writer: SparseVhdWriter;
+  /** Where kept blocks go; null only counts them (a compact's dry run). */
+  readonly writer: SparseVhdWriter | null;
   /** Blocks of the source to consider (the rest are beyond the new size). */
   readonly count: number;
   /** Drop blocks that read as zeros (compact); otherwise every allocated block is kept. */
@@ -28,7 +29,7 @@ const READ_AHEAD = 4;
 
 /**
  * Copies the source's allocated blocks, in order, into the writer, with their bitmaps, zero runs left as holes;
- * returns how many were kept. Each block is read once, bitmap and data together, a few blocks ahead: a block whose
+ * returns how many were kept (without a writer, only counts them). Each block is read once, bitmap and data together, a few blocks ahead: a block whose
  * bitmap marks every sector (nearly all: qemu-img, Hyper-V and Platter write such) reads in the disk exactly as it
  * is stored, so the zero check and the copy share that read. Other blocks, children's blocks and blocks too large
  * to hold go the general way, in pieces.
@@ -69,11 +70,12 @@ export async function copyBlocks(copy: BlockCopy): Promise<number> {
     const bitmap = stored.subarray(0, bitmapSize);
     if (!whole || !everySectorMarked(bitmap, used)) {
       if (copy.dropZeroBlocks && (await readsAsZero(image, block * blockSize, used))) return false;
-      await copyInPieces(copy, block, blockStart, used, bitmap);
+      if (writer) await copyInPieces(writer, image, block, blockStart, used, bitmap);
       return true;
     }
     const data = stored.subarray(bitmapSize);
     if (copy.dropZeroBlocks && isAllZero(data)) return false;
+    if (!writer) return true;
     const written = Promise.all([
       writer.allocate(block, bitmap),
       forEachDataRun(data, 0, (run, at) => writer.writeData(block, at, run).then(() => undefined)),
@@ -106,8 +108,14 @@ function everySectorMarked(bitmap: Uint8Array, used: number): boolean {
 }
 
 /** The general case (large blocks, partly marked bitmaps, children): the block's stored bytes in pieces. */
-async function copyInPieces(copy: BlockCopy, block: number, blockStart: number, used: number, bitmap: Uint8Array) {
-  const { image, writer } = copy;
+async function copyInPieces(
+  writer: SparseVhdWriter,
+  image: VhdImage,
+  block: number,
+  blockStart: number,
+  used: number,
+  bitmap: Uint8Array,
+) {
   const piece = new Uint8Array(Math.min(PUMP_CHUNK, used));
   await writer.allocate(block, bitmap);
   for (let off = 0; off < used; off += piece.length) {

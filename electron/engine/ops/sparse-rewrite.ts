@@ -1,5 +1,3 @@
-import { throwIfAborted } from '../errors';
-import { UNALLOCATED } from '../format/bat';
 import type { DynamicHeader } from '../format/dynamic-header';
 import { SECTOR, alignUp } from '../format/fields';
 import type { Footer } from '../format/footer';
@@ -11,7 +9,7 @@ import { TABLE_OFFSET, endOfTable } from './new-vhd';
 import type { ParentLink } from './parent-link';
 import { progressReporter } from './progress';
 import type { JobControl } from './progress';
-import { copyBlocks, readsAsZero } from './rewrite-blocks';
+import { copyBlocks } from './rewrite-blocks';
 import { SparseVhdWriter } from './sparse-vhd-writer';
 
 /** Copies the header's locator data to fresh places after the BAT. */
@@ -90,14 +88,8 @@ export async function estimateCompaction(
   const header = structure.header!;
   const blockSize = header.blockSize;
   const progress = progressReporter(control, 'estimating', bat.length * blockSize);
-  let blocks = 0;
-  for (let block = 0; block < bat.length; block++) {
-    throwIfAborted(control.signal);
-    const start = block * blockSize;
-    const used = Math.min(blockSize, image.virtualSize - start);
-    if (bat[block] !== UNALLOCATED && !(await readsAsZero(image, start, used))) blocks++;
-    progress.add(blockSize);
-  }
+  const count = bat.length;
+  const blocks = await copyBlocks({ image, writer: null, count, dropZeroBlocks: true, control, progress });
   progress.finish();
   // The same layout rewriteSparse writes: header and BAT, locator data, the kept blocks, the footer.
   const table = endOfTable({ ...header, tableOffset: TABLE_OFFSET, maxTableEntries: bat.length });
