@@ -12,7 +12,7 @@ static void Export(napi_env env, napi_value exports, const char* name, napi_call
 
 static napi_value Init(napi_env env, napi_value exports) {
   Export(env, exports, "seek", Seek);
-  Export(env, exports, "startWriteback", StartWriteback);
+  Export(env, exports, "writeback", Writeback);
   Export(env, exports, "pageOffset", PageOffset);
   return exports;
 }

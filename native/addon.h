@@ -5,8 +5,8 @@
 
 // seek(fd, offset, wantData): lseek SEEK_DATA / SEEK_HOLE (seek.c).
 napi_value Seek(napi_env env, napi_callback_info info);
-// startWriteback(fd, offset, length): sync_file_range SYNC_FILE_RANGE_WRITE (writeback.c).
-napi_value StartWriteback(napi_env env, napi_callback_info info);
+// writeback(fd, offset, length): sync_file_range SYNC_FILE_RANGE_WRITE on a worker thread (writeback.c).
+napi_value Writeback(napi_env env, napi_callback_info info);
 // pageOffset(view): the start address of a typed array's bytes modulo the page size (align.c).
 napi_value PageOffset(napi_env env, napi_callback_info info);
 

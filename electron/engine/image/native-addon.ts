@@ -8,8 +8,11 @@ import { fileURLToPath } from 'node:url';
 export interface NativeAddon {
   /** The next data (or hole) offset at or after `offset`; -1 past the last data. Throws where unsupported. */
   seek(fd: number, offset: number, wantData: boolean): number;
-  /** Starts writing back a range's dirty pages without waiting; false where the system has no way to. */
-  startWriteback(fd: number, offset: number, length: number): boolean;
+  /**
+   * Starts writing back a range's dirty pages without waiting for them (on a worker thread); false where the
+   * system has no way to.
+   */
+  writeback(fd: number, offset: number, length: number): Promise<boolean>;
   /** Where a typed array's bytes start within their memory page. */
   pageOffset(view: Uint8Array): number;
 }

@@ -30,8 +30,12 @@ function countWrite(): void {
 /** A file opened for positional I/O whose errors name the path. Reads never go past the end silently. */
 export class RandomAccessFile {
   private unflushed = 0;
-  /** Set once range writeback turned out to be unavailable: periodic fdatasync is used instead. */
-  private noRangeWriteback = false;
+  /** Whether range writeback is used; turned off where it proves unavailable (periodic fdatasync then). */
+  private rangeWriteback = process.platform === 'linux' && nativeAddon() !== null;
+  /** The range written since the last range writeback call. */
+  private pendingStart = Infinity;
+  private pendingEnd = 0;
+  private draining = false;
   private flushing: Promise<void> | null = null;
   private flushError: unknown = null;
 
@@ -131,23 +135,42 @@ export class RandomAccessFile {
 
   /**
    * Keeps the disk busy while the copy goes on, so the final sync has little left to wait for: a large output
-   * would otherwise pile up gigabytes of dirty pages and then stall in it. Range writeback (Linux) only starts
-   * the writes; unlike a periodic fdatasync it asks no disk-cache flush of the device until the final sync.
+   * would otherwise pile up gigabytes of dirty pages and then stall in it. Range writeback (Linux
+   * sync_file_range, on a worker thread: it can block while the device queue is full) only starts the writes and
+   * asks no disk-cache flush of the device. One call at a time; ranges written meanwhile join the next one.
    */
   private startWriteback(position: number, length: number): void {
-    if (!this.noRangeWriteback) {
-      try {
-        if (nativeAddon()?.startWriteback(this.handle.fd, position, length)) return;
-      } catch {
-        // An I/O error here will surface, with its cause, at the final sync.
-      }
-      this.noRangeWriteback = true;
+    if (this.rangeWriteback) {
+      this.pendingStart = Math.min(this.pendingStart, position);
+      this.pendingEnd = Math.max(this.pendingEnd, position + length);
+      if (!this.flushing) this.writeBackPending();
+      return;
     }
+    // Elsewhere a background fdatasync every EARLY_FLUSH_BYTES.
     this.unflushed += length;
     if (this.unflushed >= EARLY_FLUSH_BYTES && !this.flushing) this.flushEarly();
   }
 
-  /** The fallback where range writeback is unavailable: a background fdatasync. Errors surface at `sync`. */
+  private writeBackPending(): void {
+    const addon = nativeAddon();
+    if (!addon || this.draining || this.pendingEnd === 0) return;
+    const [start, end] = [this.pendingStart, this.pendingEnd];
+    this.pendingStart = Infinity;
+    this.pendingEnd = 0;
+    this.flushing = addon
+      .writeback(this.handle.fd, start, end - start)
+      .then(
+        (started) => {
+          if (!started) this.rangeWriteback = false;
+        },
+        () => undefined, // an I/O error surfaces, with its cause, at the final sync
+      )
+      .finally(() => {
+        this.flushing = null;
+        this.writeBackPending();
+      });
+  }
+
   private flushEarly(): void {
     this.unflushed = 0;
     this.flushing = this.handle
@@ -158,6 +181,12 @@ export class RandomAccessFile {
       .finally(() => {
         this.flushing = null;
       });
+  }
+
+  /** Waits for the background writeback or flush, and starts no more (the fd may be closed next). */
+  private async settle(): Promise<void> {
+    this.draining = true;
+    while (this.flushing) await this.flushing;
   }
 
   async truncate(length: number): Promise<void> {
@@ -172,16 +201,18 @@ export class RandomAccessFile {
 
   async sync(): Promise<void> {
     try {
-      await this.flushing;
+      await this.settle();
       if (this.flushError) throw this.flushError;
       await this.handle.sync();
     } catch (err) {
       throw fromFsError(err, this.path);
+    } finally {
+      this.draining = false;
     }
   }
 
   async close(): Promise<void> {
-    await this.flushing;
+    await this.settle();
     await this.handle.close().catch(() => undefined);
   }
 }

@@ -53,7 +53,7 @@ describe('native addon', () => {
     const handle = await open(join(await tempDir(), 'out.bin'), 'w');
     try {
       await handle.write(Buffer.alloc(MiB, 7), 0, MiB, 0);
-      expect(nativeAddon()!.startWriteback(handle.fd, 0, MiB)).toBe(true);
+      expect(await nativeAddon()!.writeback(handle.fd, 0, MiB)).toBe(true);
     } finally {
       await handle.close();
     }
