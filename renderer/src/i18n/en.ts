@@ -32,6 +32,25 @@ export const en = {
     verifyDefault: 'Verify converted images (read the output back) unless I say otherwise',
     notify: 'Notify me when a long job ends while Platter is in the background',
   },
+  about: {
+    title: 'About {name}',
+    summary:
+      'Platter creates, converts, compacts, checks, repairs, resizes and merges virtual disk images, and shows what every hypervisor will make of them.',
+    version: 'Version',
+    platform: 'Platform',
+    platforms: { linux: 'Linux', win32: 'Windows', darwin: 'macOS' },
+    reads: 'Reads',
+    readsValue: 'VHD (fixed, dynamic and differencing, through their parents), VHDX and raw disks',
+    writes: 'Writes',
+    writesValue: 'VHD (fixed, dynamic and differencing) and raw disks',
+    sparse: 'Sparse files',
+    sparseOn: 'Holes are skipped, not read; outputs are written to disk while the copy goes on',
+    sparseOff:
+      'The native helper did not load: holes are read as zeros, so copies are slower (the results are the same)',
+    cli: 'Command line',
+    cliValue: 'The platter command runs the same engine: platter --help',
+    back: 'Back',
+  },
   image: {
     loading: 'Reading {name}…',
     cannotRead: 'Could not read {name}',

@@ -1,4 +1,4 @@
-// Which screen shows: Home, an image, or a wizard (with what it was opened with). No router: a desktop app has
+// Which screen shows: Home, an image, a wizard (with what it was opened with), or About. No router: a desktop app has
 // one window and a handful of places.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
@@ -15,7 +15,8 @@ export interface WizardParams {
 export type Screen =
   | { readonly name: 'home' }
   | { readonly name: 'image'; readonly path: string }
-  | { readonly name: 'wizard'; readonly wizard: WizardKind; readonly params: WizardParams; readonly key: number };
+  | { readonly name: 'wizard'; readonly wizard: WizardKind; readonly params: WizardParams; readonly key: number }
+  | { readonly name: 'about' };
 
 export const useNavStore = defineStore('nav', () => {
   const screen = ref<Screen>({ name: 'home' });
@@ -31,9 +32,12 @@ export const useNavStore = defineStore('nav', () => {
   function wizard(kind: WizardKind, params: WizardParams = {}): void {
     screen.value = { name: 'wizard', wizard: kind, params, key: ++key };
   }
+  function about(): void {
+    screen.value = { name: 'about' };
+  }
   function toggleJobs(): void {
     jobsOpen.value = !jobsOpen.value;
   }
 
-  return { screen, jobsOpen, home, image, wizard, toggleJobs };
+  return { screen, jobsOpen, home, image, wizard, about, toggleJobs };
 });
