@@ -45,17 +45,20 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Runs Platter, qemu-img as it runs by default (cache=unsafe for convert: it never flushes its output) and
- * qemu-img -t writeback (flushes at the end, as Platter does before renaming its output into place), in turn.
+ * qemu-img -t writeback (flushes at the end, as Platter does before renaming its output into place), in turn,
+ * rotating which goes first.
  */
 function bench(name, platterArgs, qemuArgs, output) {
   const qemuFlushed = [qemuArgs[0], qemuArgs[1], '-t', 'writeback', ...qemuArgs.slice(2)];
   const runs = { platter: [], qemu: [], qemuFlushed: [] };
+  const tools = [
+    ['platter', platterArgs],
+    ['qemu', qemuArgs],
+    ['qemuFlushed', qemuFlushed],
+  ];
   for (let i = 0; i < RUNS; i++) {
-    for (const [who, argv] of [
-      ['platter', platterArgs],
-      ['qemu', qemuArgs],
-      ['qemuFlushed', qemuFlushed],
-    ]) {
+    // Each round starts with the next tool: none always runs right after the same other one.
+    for (const [who, argv] of [...tools.slice(i % 3), ...tools.slice(0, i % 3)]) {
       rmSync(output, { force: true });
       // Start each run with no write-back pending from the one before: otherwise runs disturb each other.
       spawnSync('sync');
