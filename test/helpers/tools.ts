@@ -75,3 +75,9 @@ print(h.hexdigest())
 export async function pyvhdiHash(...chain: string[]): Promise<string> {
   return (await run('/usr/bin/python3', ['-c', PYVHDI_HASH, ...chain])).trim();
 }
+
+/** Makes an empty dynamic VHD with qemu-img (2 MiB blocks, exactly `size` bytes). */
+export async function qemuDynamicVhd(path: string, size: number): Promise<string> {
+  await run('qemu-img', ['create', '-q', '-f', 'vpc', '-o', 'subformat=dynamic,force_size=on', path, String(size)]);
+  return path;
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { platter } from '../../helpers/cli';
 import { useTempDirs } from '../../helpers/temp-dir';
-import { run, tools } from '../../helpers/tools';
+import { qemuDynamicVhd, run, tools } from '../../helpers/tools';
 
 const MiB = 1024 ** 2;
 const newTempDir = useTempDirs();
@@ -12,16 +12,7 @@ const newTempDir = useTempDirs();
 describe.skipIf(!tools.qemuImg || !tools.qemuIo)('platter compact', () => {
   it('--dry-run tells what compacting will reclaim and changes nothing; compacting then reclaims exactly that', async () => {
     const path = join(await newTempDir(), 'disk.vhd');
-    await run('qemu-img', [
-      'create',
-      '-q',
-      '-f',
-      'vpc',
-      '-o',
-      'subformat=dynamic,force_size=on',
-      path,
-      String(8 * MiB),
-    ]);
+    await qemuDynamicVhd(path, 8 * MiB);
     await run('qemu-io', ['-f', 'vpc', '-c', `write -P 0x5a 0 ${8 * MiB}`, path]);
     await run('qemu-io', ['-f', 'vpc', '-c', `write -P 0 ${2 * MiB} ${4 * MiB}`, path]);
     const before = await readFile(path);

@@ -10,7 +10,7 @@ import { hashImage } from '../../../electron/engine/ops/hash';
 import { inspectImage } from '../../../electron/engine/ops/info';
 import { checkImage } from '../../../electron/engine/ops/check';
 import { useTempDirs } from '../../helpers/temp-dir';
-import { run, tools } from '../../helpers/tools';
+import { qemuDynamicVhd, run, tools } from '../../helpers/tools';
 
 const tempDir = useTempDirs();
 const MiB = 1024 * 1024;
@@ -18,7 +18,7 @@ const MiB = 1024 * 1024;
 /** A qemu-made dynamic VHD with 6 blocks written, then blocks 1 and 4 zeroed by the guest. */
 async function zeroedImage(dir: string): Promise<string> {
   const path = join(dir, 'disk.vhd');
-  await run('qemu-img', ['create', '-q', '-f', 'vpc', '-o', 'subformat=dynamic,force_size=on', path, String(16 * MiB)]);
+  await qemuDynamicVhd(path, 16 * MiB);
   for (let block = 0; block < 6; block++)
     await run('qemu-io', ['-f', 'vpc', '-c', `write -P ${0x41 + block} ${block * 2 * MiB} ${2 * MiB}`, path]);
   for (const block of [1, 4])
@@ -78,16 +78,7 @@ describe.skipIf(!tools.qemuImg || !tools.qemuIo)('compact', () => {
 
   it('blocks whose bitmaps mark only some sectors read the same after, whatever the unmarked bytes hold', async () => {
     const path = join(await tempDir(), 'disk.vhd');
-    await run('qemu-img', [
-      'create',
-      '-q',
-      '-f',
-      'vpc',
-      '-o',
-      'subformat=dynamic,force_size=on',
-      path,
-      String(8 * MiB),
-    ]);
+    await qemuDynamicVhd(path, 8 * MiB);
     for (let block = 0; block < 3; block++)
       await run('qemu-io', ['-f', 'vpc', '-c', `write -P ${0x61 + block} ${block * 2 * MiB} ${2 * MiB}`, path]);
     // Block 0 marks its first half only; block 1 marks nothing, so it reads as zeros though its bytes are not.
