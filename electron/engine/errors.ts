@@ -97,3 +97,18 @@ export function cancelled(): PlatterError {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelled();
 }
+
+/**
+ * Runs a structure parser and names the image in its errors: the parsers see bytes, not the path, and a message
+ * should say which file it is about.
+ */
+export async function namingPath<T>(path: string, parse: () => Promise<T>): Promise<T> {
+  try {
+    return await parse();
+  } catch (err) {
+    if (isPlatterError(err) && !err.message.includes(path)) {
+      throw new PlatterError(err.code, `${path}: ${err.message}`, err.remedy, { ...err.details, path });
+    }
+    throw err;
+  }
+}

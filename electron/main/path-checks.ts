@@ -4,6 +4,7 @@ import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { fromFsError } from '../engine/errors';
+import { checkWritableFolder } from '../engine/ops/output-file';
 import type { JobOp, JobRequestOf } from '../../shared/jobs';
 import { fail } from './ipc-errors';
 
@@ -29,16 +30,6 @@ export async function checkInputFile(path: string, what = 'the image'): Promise<
     throw fromFsError(err, p);
   }
   return p;
-}
-
-async function checkWritableFolder(folder: string): Promise<void> {
-  try {
-    const s = await stat(folder);
-    if (!s.isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
-    await access(folder, constants.W_OK);
-  } catch (err) {
-    throw fromFsError(err, folder);
-  }
 }
 
 /** An image that is changed in place: readable, writable, in a writable folder (for the crash-safe rewrite). */

@@ -15,16 +15,20 @@ export interface SenderPolicy {
   readonly rendererUrl: string;
 }
 
+/** A URL and the app's page URL, parsed; null when either is not a URL (which is never trusted). */
+function parseBoth(url: string, rendererUrl: string): [URL, URL] | null {
+  try {
+    return [new URL(url), new URL(rendererUrl)];
+  } catch {
+    return null;
+  }
+}
+
 /** Same page as the app's: for file:, the exact file; for http(s):, the same origin. Query and hash are ignored. */
 export function isAppUrl(url: string, rendererUrl: string): boolean {
-  let u: URL;
-  let app: URL;
-  try {
-    u = new URL(url);
-    app = new URL(rendererUrl);
-  } catch {
-    return false;
-  }
+  const parsed = parseBoth(url, rendererUrl);
+  if (!parsed) return false;
+  const [u, app] = parsed;
   if (u.protocol !== app.protocol) return false;
   if (app.protocol === 'file:') return u.host === app.host && u.pathname === app.pathname;
   if (app.protocol === 'http:' || app.protocol === 'https:') return u.origin === app.origin;
@@ -46,14 +50,9 @@ const LOCAL_SCHEMES = new Set(['file:', 'data:', 'blob:', 'devtools:', 'chrome-d
  * dev server (and its hot-reload socket) in development. No remote content, whatever a page might ask for.
  */
 export function isLocalRequest(url: string, rendererUrl: string): boolean {
-  let u: URL;
-  let app: URL;
-  try {
-    u = new URL(url);
-    app = new URL(rendererUrl);
-  } catch {
-    return false;
-  }
+  const parsed = parseBoth(url, rendererUrl);
+  if (!parsed) return false;
+  const [u, app] = parsed;
   if (LOCAL_SCHEMES.has(u.protocol)) return true;
   if (app.protocol !== 'http:' && app.protocol !== 'https:') return false;
   const socket = app.protocol === 'https:' ? 'wss:' : 'ws:';

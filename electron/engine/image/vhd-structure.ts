@@ -1,4 +1,4 @@
-import { PlatterError, isPlatterError } from '../errors';
+import { PlatterError, namingPath } from '../errors';
 import { parseBat } from '../format/bat';
 import { bitmapBytes } from '../format/bitmap';
 import { DYNAMIC_HEADER_SIZE, parseDynamicHeader } from '../format/dynamic-header';
@@ -136,16 +136,8 @@ async function readFooters(file: RandomAccessFile, warnings: string[]) {
   );
 }
 
-export async function readVhdStructure(file: RandomAccessFile): Promise<VhdStructure> {
-  try {
-    return await readStructure(file);
-  } catch (err) {
-    // The structure parsers do not know the path; name it so the message is about this image.
-    if (isPlatterError(err) && !err.message.includes(file.path)) {
-      throw new PlatterError(err.code, `${file.path}: ${err.message}`, err.remedy, { ...err.details, path: file.path });
-    }
-    throw err;
-  }
+export function readVhdStructure(file: RandomAccessFile): Promise<VhdStructure> {
+  return namingPath(file.path, () => readStructure(file));
 }
 
 async function readStructure(file: RandomAccessFile): Promise<VhdStructure> {

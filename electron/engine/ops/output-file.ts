@@ -52,9 +52,8 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Refuses a destination whose folder is missing or not writable, and (unless replacing) one that exists. */
-export async function checkDestination(destination: string, replace = false): Promise<void> {
-  const folder = dirname(destination);
+/** Refuses a folder that is missing, not a folder, or not writable. */
+export async function checkWritableFolder(folder: string): Promise<void> {
   try {
     const s = await stat(folder);
     if (!s.isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
@@ -62,6 +61,11 @@ export async function checkDestination(destination: string, replace = false): Pr
   } catch (err) {
     throw fromFsError(err, folder);
   }
+}
+
+/** Refuses a destination whose folder is missing or not writable, and (unless replacing) one that exists. */
+export async function checkDestination(destination: string, replace = false): Promise<void> {
+  await checkWritableFolder(dirname(destination));
   if (!replace && (await exists(destination)))
     throw fromFsError(Object.assign(new Error(), { code: 'EEXIST' }), destination);
 }

@@ -61,6 +61,8 @@ export async function copyBlocks(copy: BlockCopy): Promise<number> {
       reads.push(read);
     }
   };
+  /** The general way's buffer, made on first need (most disks never take that way). */
+  let piece: Uint8Array | null = null;
   /** Copies one allocated block unless it is dropped; says whether it was kept. */
   const copyBlock = async (index: number, block: number): Promise<boolean> => {
     readAhead(index + READ_AHEAD);
@@ -69,8 +71,9 @@ export async function copyBlocks(copy: BlockCopy): Promise<number> {
     const stored = whole ? await reads.shift()! : await source.readAt(blockStart, bitmapSize);
     const bitmap = stored.subarray(0, bitmapSize);
     if (!whole || !everySectorMarked(bitmap, used)) {
-      if (copy.dropZeroBlocks && (await readsAsZero(image, block * blockSize, used))) return false;
-      if (writer) await copyInPieces(writer, image, block, blockStart, used, bitmap);
+      piece ??= new Uint8Array(Math.min(PUMP_CHUNK, blockSize));
+      if (copy.dropZeroBlocks && (await readsAsZero(image, block * blockSize, used, piece))) return false;
+      if (writer) await copyInPieces(writer, image, { block, blockStart, used, bitmap }, piece);
       return true;
     }
     const data = stored.subarray(bitmapSize);
@@ -111,12 +114,9 @@ function everySectorMarked(bitmap: Uint8Array, used: number): boolean {
 async function copyInPieces(
   writer: SparseVhdWriter,
   image: VhdImage,
-  block: number,
-  blockStart: number,
-  used: number,
-  bitmap: Uint8Array,
-) {
-  const piece = new Uint8Array(Math.min(PUMP_CHUNK, used));
+  { block, blockStart, used, bitmap }: { block: number; blockStart: number; used: number; bitmap: Uint8Array },
+  piece: Uint8Array,
+): Promise<void> {
   await writer.allocate(block, bitmap);
   for (let off = 0; off < used; off += piece.length) {
     const chunk = piece.subarray(0, Math.min(piece.length, used - off));
@@ -126,8 +126,7 @@ async function copyInPieces(
 }
 
 /** Whether the block reads as zeros in this disk and (for a child) in its parent too. */
-export async function readsAsZero(image: VhdImage, start: number, length: number): Promise<boolean> {
-  const piece = new Uint8Array(Math.min(PUMP_CHUNK, length));
+async function readsAsZero(image: VhdImage, start: number, length: number, piece: Uint8Array): Promise<boolean> {
   for (const layer of image.parent ? [image, image.parent] : [image]) {
     const inLayer = Math.max(0, Math.min(length, layer.virtualSize - start));
     for (let off = 0; off < inLayer; off += piece.length) {

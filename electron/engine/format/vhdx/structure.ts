@@ -1,4 +1,4 @@
-import { PlatterError, isPlatterError } from '../../errors';
+import { PlatterError, namingPath } from '../../errors';
 import { BAT_ENTRY_SIZE, batGeometry, checkBat, createBat, decodeBatEntries } from './bat';
 import type { BatGeometry, VhdxBat } from './bat';
 import { DAMAGED, MIB } from './fields';
@@ -38,16 +38,8 @@ export interface VhdxStructure {
 /** The BAT is read and decoded in pieces of this size, so a large table is never held twice. */
 const BAT_READ_CHUNK = MIB;
 
-export async function readVhdxStructure(file: VhdxSource): Promise<VhdxStructure> {
-  try {
-    return await readStructure(file);
-  } catch (err) {
-    // The structure parsers do not know the path; name it so the message is about this image.
-    if (isPlatterError(err) && !err.message.includes(file.path)) {
-      throw new PlatterError(err.code, `${file.path}: ${err.message}`, err.remedy, { ...err.details, path: file.path });
-    }
-    throw err;
-  }
+export function readVhdxStructure(file: VhdxSource): Promise<VhdxStructure> {
+  return namingPath(file.path, () => readStructure(file));
 }
 
 async function readStructure(file: VhdxSource): Promise<VhdxStructure> {
