@@ -4,7 +4,8 @@ import { formatSize } from './sizes';
 
 function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
-  const s = Math.round(seconds);
+  // Rounded up: work still to do never reads as 00:00.
+  const s = Math.ceil(seconds);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const pad = (n: number) => String(n).padStart(2, '0');

@@ -57,16 +57,18 @@ Examples:
   async run(values, [input, output], io) {
     const format = values.format as string | undefined;
     if (format !== undefined && !['vhd', 'vhdx', 'raw'].includes(format))
-      throw new UsageError(`--format must be vhd or raw, not "${format}"`);
+      throw new UsageError(`--format "${format}" is not a format Platter writes - use --format vhd or --format raw`);
     const type = values.type as string | undefined;
     if (type !== undefined && type !== 'fixed' && type !== 'dynamic')
-      throw new UsageError(`--type must be fixed or dynamic, not "${type}"`);
+      throw new UsageError(`--type "${type}" is not a VHD type - use --type fixed or --type dynamic`);
     const preset = values.preset as string | undefined;
     if (preset !== undefined && !(preset in PRESETS))
-      throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, not "${preset}"`);
+      throw new UsageError(`--preset "${preset}" is not a preset - use one of ${Object.keys(PRESETS).join(', ')}`);
     if (values.parent !== undefined) {
       if (type === 'fixed' || preset !== undefined || (format !== undefined && format !== 'vhd')) {
-        throw new UsageError('--parent makes a differencing VHD: leave out --type, --preset and --format');
+        throw new UsageError(
+          '--parent makes a differencing VHD, whose type and format are fixed - leave out --type, --preset and --format',
+        );
       }
       return convertDelta(values, input!, output!, io);
     }

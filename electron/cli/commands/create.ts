@@ -37,9 +37,11 @@ Examples:
   async run(values, [out], io) {
     const type = values.type as string | undefined;
     if (type !== undefined && type !== 'fixed' && type !== 'dynamic')
-      throw new UsageError(`--type must be fixed or dynamic, not "${type}"`);
+      throw new UsageError(`--type "${type}" is not a VHD type - use --type fixed or --type dynamic`);
     if (values.size === undefined && values.parent === undefined)
-      throw new UsageError('create needs --size SIZE (or --parent PARENT for a differencing disk)');
+      throw new UsageError(
+        'create needs the disk size - add --size SIZE (such as --size 20G), or --parent PARENT for a differencing disk',
+      );
     const bar = progressBar(io, values.quiet === true);
     try {
       const result = await createImage(

@@ -142,6 +142,17 @@ describe('mistyped command lines', () => {
   });
 
   it.each([
+    ['--type', 'sparse', 'use --type fixed or --type dynamic'],
+    ['--format', 'qcow2', 'use --format vhd or --format raw'],
+    ['--preset', 'aws', 'use one of azure, hyperv, virtualpc, virtualbox, qemu'],
+  ])('convert %s %j: names the value and says what to use', async (option, value, remedy) => {
+    const r = await cli('convert', 'in.img', 'out.vhd', option, value);
+    expectUsageError(r);
+    expect(r.stderr.startsWith(`platter: ${option} "${value}" is not `)).toBe(true);
+    expect(r.stderr.endsWith(` - ${remedy}\n`)).toBe(true);
+  });
+
+  it.each([
     ['--size', 'big'],
     ['--size', '1.5'],
     ['--size', '=1M'],

@@ -116,7 +116,7 @@ export function planRepair(scan: VhdScan): RepairPlan {
       }
       const delta = position + FOOTER_SIZE - scan.fileSize;
       if (moved && delta !== 0)
-        message += delta < 0 ? `; the ${-delta} bytes after it cut off` : `; the file grown by ${delta} bytes`;
+        message += delta < 0 ? `; the ${-delta} bytes after it cut off` : `; the file extended by ${delta} bytes`;
       const bytes = moved ? good : good.subarray(0, end!.length);
       if (write(position, bytes, code, message, STRUCTURE.endFooter) && moved && delta !== 0)
         length = position + FOOTER_SIZE;
