@@ -200,7 +200,7 @@ export const en = {
     toCopy: 'Write a compacted copy (the original stays as it is)',
     output: 'Copy',
     compact: 'Compact',
-    reclaimed: 'Reclaimed {bytes}: {before} blocks before, {after} after.',
+    reclaimed: 'Dropped {drop} of the {blocks} blocks and reclaimed',
     sizes: 'File size {before} → {after}.',
   },
   resize: {

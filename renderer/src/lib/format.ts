@@ -36,6 +36,17 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/** Time a finished job took: tenths of a second while short, so a quick job does not read "0 s". */
+export function formatElapsed(seconds: number): string {
+  if (seconds < 0.05) return '< 0.1 s';
+  return seconds < 9.95 ? `${seconds.toFixed(1)} s` : formatDuration(seconds);
+}
+
+/** Time left: rounded up, so work still to do never reads as "0 s". */
+export function formatTimeLeft(seconds: number): string {
+  return formatDuration(seconds > 0 ? Math.ceil(seconds) : 0);
+}
+
 export function formatDate(value: string | number): string {
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? String(value) : d.toLocaleString('en-GB', { hour12: false });

@@ -5,6 +5,8 @@ import {
   exactBytes,
   formatBytes,
   formatDuration,
+  formatElapsed,
+  formatTimeLeft,
   parseSize,
   withExtension,
 } from '../../../renderer/src/lib/format';
@@ -29,6 +31,13 @@ describe('format', () => {
   it('durations and paths', () => {
     expect(formatDuration(42)).toBe('42 s');
     expect(formatDuration(125)).toBe('2 min 5 s');
+    expect(formatTimeLeft(0.37)).toBe('1 s');
+    expect(formatTimeLeft(59.2)).toBe('1 min 0 s');
+    expect(formatTimeLeft(0)).toBe('0 s');
+    expect(formatElapsed(0.04)).toBe('< 0.1 s');
+    expect(formatElapsed(0.05)).toBe('0.1 s');
+    expect(formatElapsed(3.21)).toBe('3.2 s');
+    expect(formatElapsed(42.4)).toBe('42 s');
     expect(baseName('C:\\a\\b.vhd')).toBe('b.vhd');
     expect(withExtension('/a/disk.img', '.vhd')).toBe('/a/disk.vhd');
   });

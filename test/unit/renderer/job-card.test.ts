@@ -40,8 +40,8 @@ beforeEach(() => {
   setApi(fake.api);
 });
 
-function render(job: JobInfo) {
-  return mount(JobCard, { props: { job }, global: { plugins: [createAppI18n()] } });
+function render(job: JobInfo, inWizard = false) {
+  return mount(JobCard, { props: { job, inWizard }, global: { plugins: [createAppI18n()] } });
 }
 
 describe('JobCard', () => {
@@ -68,11 +68,11 @@ describe('JobCard', () => {
     expect(card.find('button.danger').exists()).toBe(false);
   });
 
-  it('a finished convert offers to open its result', () => {
-    const card = render({
+  it('a finished convert offers to open its result, and says how long it took', () => {
+    const finished: JobInfo = {
       ...running,
       state: 'succeeded',
-      finishedAt: 12,
+      finishedAt: 402,
       result: {
         output: '/d/a.vhd',
         format: 'vhd',
@@ -85,9 +85,13 @@ describe('JobCard', () => {
         fileSize: 1024 * 1024,
         verifiedSha256: null,
       },
-    });
+    };
+    const card = render(finished);
     expect(card.get('[data-testid="job-percent"]').text()).toBe('100%');
     expect(card.get('[data-testid="job-summary"]').text()).toBe('Wrote 64 MiB (1 MiB on disk)');
+    expect(card.get('[data-testid="job-took"]').text()).toBe('took 0.4 s');
     expect(card.find('[data-testid="job-open"]').exists()).toBe(true);
+    // Inside a wizard, the wizard's own Open result button is the one way to open it.
+    expect(render(finished, true).find('[data-testid="job-open"]').exists()).toBe(false);
   });
 });
