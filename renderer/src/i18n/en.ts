@@ -250,6 +250,7 @@ export const en = {
     zeros: '{start} – {end} now reads as zeros (or from the parent disk)',
     wouldZeros: '{start} – {end} will read as zeros (or from the parent disk)',
     reload: 'Reload the image view',
+    openRepaired: 'Open the image',
     reloaded: 'The image view shows the repaired image.',
   },
   jobs: {
