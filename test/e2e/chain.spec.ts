@@ -53,6 +53,7 @@ test('Fix on a moved parent: a wrong disk is refused, the right one is set and t
   bridge.dialogs.answerOpen(moved);
   await chain.getByTestId('fix-parent').click();
   await expect(chain.getByTestId('fix-done')).toHaveText('This disk now points at base.vhd; the chain is read again.');
+  await expect(chain.getByTestId('job-open')).toHaveCount(0);
   expect(bridge.dialogs.requests.map((r) => ('purpose' in r ? r.purpose : ''))).toEqual(['parent', 'parent']);
   await expect(chain.locator('li[data-status="found"]')).toHaveCount(2);
   await expect(chain.getByTestId('missing-parent')).toHaveCount(0);

@@ -40,8 +40,8 @@ beforeEach(() => {
   setApi(fake.api);
 });
 
-function render(job: JobInfo, inWizard = false) {
-  return mount(JobCard, { props: { job, inWizard }, global: { plugins: [createAppI18n()] } });
+function render(job: JobInfo, embedded = false) {
+  return mount(JobCard, { props: { job, embedded }, global: { plugins: [createAppI18n()] } });
 }
 
 describe('JobCard', () => {
@@ -91,7 +91,7 @@ describe('JobCard', () => {
     expect(card.get('[data-testid="job-summary"]').text()).toBe('Wrote 64 MiB (1 MiB on disk)');
     expect(card.get('[data-testid="job-took"]').text()).toBe('took 0.4 s');
     expect(card.find('[data-testid="job-open"]').exists()).toBe(true);
-    // Inside a wizard, the wizard's own Open result button is the one way to open it.
+    // Embedded (in a wizard), the wizard's own Open result button is the one way to open it.
     expect(render(finished, true).find('[data-testid="job-open"]').exists()).toBe(false);
   });
 });
