@@ -14,6 +14,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   Export(env, exports, "seek", Seek);
   Export(env, exports, "writeback", Writeback);
   Export(env, exports, "pageOffset", PageOffset);
+  Export(env, exports, "deviceSize", DeviceSize);
   return exports;
 }
 

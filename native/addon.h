@@ -9,5 +9,7 @@ napi_value Seek(napi_env env, napi_callback_info info);
 napi_value Writeback(napi_env env, napi_callback_info info);
 // pageOffset(view): the start address of a typed array's bytes modulo the page size (align.c).
 napi_value PageOffset(napi_env env, napi_callback_info info);
+// deviceSize(fd): the size in bytes of an open block device (device.c).
+napi_value DeviceSize(napi_env env, napi_callback_info info);
 
 #endif

@@ -33,6 +33,9 @@ export const convertCommand: Command = {
 Presets:
 ${presetLines}
 
+IN may also be a whole disk or a partition (/dev/sdb, /dev/disk2), read as a raw image; it needs read access
+(usually root), and nothing ever writes to it.
+
 A differencing VHD is read through its parents and written as a standalone disk. Runs of zeros are never
 stored: they stay holes, and a dynamic VHD allocates no block that is all zeros. Ctrl-C cancels and removes
 the partial output.
@@ -41,6 +44,7 @@ Examples:
   platter convert disk.img disk.vhd
   platter convert disk.img azure.vhd --preset azure --verify
   platter convert child.vhd flat.img
+  sudo platter convert /dev/sdb usb-stick.vhd
   platter convert modified.img delta.vhd --parent base.vhd`,
   options: {
     format: { type: 'string' },

@@ -15,6 +15,8 @@ export interface NativeAddon {
   writeback(fd: number, offset: number, length: number): Promise<boolean>;
   /** Where a typed array's bytes start within their memory page. */
   pageOffset(view: Uint8Array): number;
+  /** The size in bytes of an open block device; throws where it cannot tell. Missing from builds before it. */
+  deviceSize?(fd: number): number;
 }
 
 const ADDON = join('native', 'build', 'Release', 'platter_native.node');

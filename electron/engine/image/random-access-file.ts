@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PlatterError, fromFsError } from '../errors';
+import { blockDeviceSize } from './device-size';
 import { pushExtent } from './disk-image';
 import type { Extent } from './disk-image';
 import { nativeAddon } from './native-addon';
@@ -25,6 +26,16 @@ const killAfterWrites = Number(process.env.PLATTER_TEST_KILL_AFTER_WRITES ?? 0);
 let writesDone = 0;
 function countWrite(): void {
   if (killAfterWrites > 0 && ++writesDone >= killAfterWrites) process.kill(process.pid, 'SIGKILL');
+}
+
+/** The refusal of an in-place change to a device (a whole disk or a partition), which only ever is a source. */
+export function deviceNotChanged(path: string): PlatterError {
+  return new PlatterError(
+    'NOT_A_FILE',
+    `${path} is a device, and Platter changes only image files`,
+    'convert the device into an image file first, then work on that file',
+    { path },
+  );
 }
 
 /** A file opened for positional I/O whose errors name the path. Reads never go past the end silently. */
@@ -57,7 +68,10 @@ export class RandomAccessFile {
           path,
         });
       }
-      return new RandomAccessFile(path, handle, stat.size, mode === 'r+');
+      // Sources are read; nothing Platter does in place should ever write to a whole disk or a partition.
+      if (stat.isBlockDevice() && mode === 'r+') throw deviceNotChanged(path);
+      const size = stat.isBlockDevice() ? await blockDeviceSize(handle.fd, stat.rdev, path) : stat.size;
+      return new RandomAccessFile(path, handle, size, mode === 'r+');
     } catch (err) {
       await handle?.close().catch(() => undefined);
       throw fromFsError(err, path);

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { access, link, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fromFsError, throwIfAborted } from '../errors';
-import { RandomAccessFile } from '../image/random-access-file';
+import { PlatterError, fromFsError, throwIfAborted } from '../errors';
+import { RandomAccessFile, deviceNotChanged } from '../image/random-access-file';
 
 /**
  * Temporary outputs are named `.NAME.platter-PID-XXXXXXXX.tmp` beside the destination: recognizable, and
@@ -70,6 +70,24 @@ export async function checkDestination(destination: string, replace = false): Pr
     throw fromFsError(Object.assign(new Error(), { code: 'EEXIST' }), destination);
 }
 
+/**
+ * The file an in-place rewrite replaces: through symbolic links to the file itself (the link stays a link), and
+ * only a regular file: a rename over a device node would put a file where the disk was.
+ */
+async function replaceableFile(path: string): Promise<string> {
+  try {
+    const real = await realpath(path);
+    const s = await stat(real);
+    if (s.isBlockDevice() || s.isCharacterDevice()) throw deviceNotChanged(path);
+    if (s.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+    if (!s.isFile())
+      throw new PlatterError('NOT_A_FILE', `${path} is not a regular file`, 'give the path of an image file', { path });
+    return real;
+  } catch (err) {
+    throw fromFsError(err, path);
+  }
+}
+
 export interface WriteOptions {
   /** Atomically replace an existing file (in-place operations); otherwise an existing destination is refused. */
   readonly replace?: boolean;
@@ -88,7 +106,7 @@ export async function writeNewFile(
   write: (file: RandomAccessFile) => Promise<void>,
   options: WriteOptions = {},
 ): Promise<void> {
-  const target = resolve(destination);
+  const target = options.replace ? await replaceableFile(resolve(destination)) : resolve(destination);
   // First: a run killed between moving its output into place and removing its temporary file left both.
   await removeStaleTemps(target);
   await checkDestination(target, options.replace);

@@ -1,5 +1,5 @@
 // Compact drops blocks the guest zeroed, keeps content and identity, and children of a compacted parent still read.
-import { open, readFile, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readlink, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
@@ -44,6 +44,21 @@ describe.skipIf(!tools.qemuImg || !tools.qemuIo)('compact', () => {
     expect((await hashImage(path)).sha256).toBe(hash);
     expect((await checkImage(path)).problems).toEqual([]);
     expect(await run('qemu-img', ['check', '-f', 'vpc', path]).catch((e: Error) => e.message)).not.toMatch(/error/i);
+  });
+
+  it('in place through a symbolic link: the file it points at is compacted, and the link stays a link', async () => {
+    const dir = await tempDir();
+    const path = await zeroedImage(dir);
+    const hash = (await hashImage(path)).sha256;
+    await mkdir(join(dir, 'links'));
+    const link = join(dir, 'links', 'disk-link.vhd');
+    await symlink(path, link);
+    const result = await compactImage({ path: link });
+    expect(result.blocksAfter).toBe(4);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readlink(link)).toBe(path);
+    expect((await stat(path)).size).toBe(result.sizeAfter);
+    expect((await hashImage(path)).sha256).toBe(hash);
   });
 
   it('a dry run predicts exactly what compacting gives, and writes nothing', async () => {
