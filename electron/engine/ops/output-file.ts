@@ -72,7 +72,8 @@ export async function checkDestination(destination: string, replace = false): Pr
 
 /**
  * The file an in-place rewrite replaces: through symbolic links to the file itself (the link stays a link), and
- * only a regular file: a rename over a device node would put a file where the disk was.
+ * only a regular file with one name: a rename over a device node would put a file where the disk was, and the
+ * other names of a hard-linked file would silently keep the old copy.
  */
 async function replaceableFile(path: string): Promise<string> {
   try {
@@ -82,6 +83,14 @@ async function replaceableFile(path: string): Promise<string> {
     if (s.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
     if (!s.isFile())
       throw new PlatterError('NOT_A_FILE', `${path} is not a regular file`, 'give the path of an image file', { path });
+    if (s.nlink > 1) {
+      throw new PlatterError(
+        'UNSUPPORTED',
+        `${path} has ${s.nlink} names (hard links), and rewriting it in place would leave the others with the old copy`,
+        'work on a copy, or remove its other names first',
+        { path },
+      );
+    }
     return real;
   } catch (err) {
     throw fromFsError(err, path);

@@ -1,5 +1,5 @@
 // Compact drops blocks the guest zeroed, keeps content and identity, and children of a compacted parent still read.
-import { lstat, mkdir, open, readFile, readlink, stat, symlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readFile, readlink, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
@@ -59,6 +59,18 @@ describe.skipIf(!tools.qemuImg || !tools.qemuIo)('compact', () => {
     expect(await readlink(link)).toBe(path);
     expect((await stat(path)).size).toBe(result.sizeAfter);
     expect((await hashImage(path)).sha256).toBe(hash);
+  });
+
+  it('in place on a file with two names (hard links): refused, nothing changed', async () => {
+    const dir = await tempDir();
+    const path = await zeroedImage(dir);
+    await link(path, join(dir, 'other-name.vhd'));
+    const before = await readFile(path);
+    const err = await compactImage({ path }).catch((e: unknown) => e);
+    expect(isPlatterError(err) && err.code).toBe('UNSUPPORTED');
+    expect((err as Error).message).toContain('2 names (hard links)');
+    expect(Buffer.compare(await readFile(path), before)).toBe(0);
+    expect((await stat(path)).nlink).toBe(2);
   });
 
   it('a dry run predicts exactly what compacting gives, and writes nothing', async () => {
