@@ -15,6 +15,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   Export(env, exports, "writeback", Writeback);
   Export(env, exports, "pageOffset", PageOffset);
   Export(env, exports, "deviceSize", DeviceSize);
+  Export(env, exports, "sharedLock", SharedLock);
+  Export(env, exports, "lockedByOthers", LockedByOthers);
   return exports;
 }
 

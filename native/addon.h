@@ -11,5 +11,8 @@ napi_value Writeback(napi_env env, napi_callback_info info);
 napi_value PageOffset(napi_env env, napi_callback_info info);
 // deviceSize(fd): the size in bytes of an open block device (device.c).
 napi_value DeviceSize(napi_env env, napi_callback_info info);
+// sharedLock(fd, offset, length) and lockedByOthers(fd, offset, length): OFD byte locks (lock.c).
+napi_value SharedLock(napi_env env, napi_callback_info info);
+napi_value LockedByOthers(napi_env env, napi_callback_info info);
 
 #endif

@@ -16,6 +16,7 @@ export type EngineErrorCode =
   | 'FILE_EXISTS'
   | 'NO_SPACE'
   | 'READ_ONLY_FS'
+  | 'IN_USE'
   | 'IO_ERROR'
   | 'UNSUPPORTED'
   | 'VERIFY_FAILED'

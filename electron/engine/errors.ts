@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'FILE_EXISTS'
   | 'NO_SPACE'
   | 'READ_ONLY_FS'
+  | 'IN_USE'
   | 'IO_ERROR'
   | 'UNSUPPORTED'
   | 'VERIFY_FAILED'
@@ -69,6 +70,11 @@ const fsCodes: Record<string, [ErrorCode, (path: string) => string, string]> = {
   EEXIST: ['FILE_EXISTS', (p) => `${p} already exists`, 'choose another name or remove the file first'],
   ENOSPC: ['NO_SPACE', (p) => `no space left on the device holding ${p}`, 'free some space or write somewhere else'],
   EDQUOT: ['NO_SPACE', (p) => `disk quota exceeded while writing ${p}`, 'free some space or write somewhere else'],
+  EBUSY: [
+    'IN_USE',
+    (p) => `${p} is in use by another program`,
+    'stop the virtual machine or close the program that uses it, then try again',
+  ],
   EROFS: ['READ_ONLY_FS', (p) => `${p} is on a read-only file system`, 'write to a writable folder'],
   ENOTDIR: ['NOT_FOUND', (p) => `a folder in the path ${p} is not a folder`, 'check the path and try again'],
   EFBIG: [

@@ -17,6 +17,10 @@ export interface NativeAddon {
   pageOffset(view: Uint8Array): number;
   /** The size in bytes of an open block device; throws where it cannot tell. Missing from builds before it. */
   deviceSize?(fd: number): number;
+  /** Takes a shared OFD lock on a byte range: false when another open file holds a conflicting one; null off Linux. */
+  sharedLock?(fd: number, offset: number, length: number): boolean | null;
+  /** Whether another open file holds any lock in the range; null off Linux. */
+  lockedByOthers?(fd: number, offset: number, length: number): boolean | null;
 }
 
 const ADDON = join('native', 'build', 'Release', 'platter_native.node');

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PlatterError, fromFsError } from '../errors';
 import { blockDeviceSize } from './device-size';
+import { claimForChange } from './image-lock';
 import { pushExtent } from './disk-image';
 import type { Extent } from './disk-image';
 import { nativeAddon } from './native-addon';
@@ -49,6 +50,8 @@ export class RandomAccessFile {
   private draining = false;
   private flushing: Promise<void> | null = null;
   private flushError: unknown = null;
+  /** Ends this file's claim on the image (see image-lock.ts), when it made one. */
+  private releaseClaim: () => void = () => undefined;
 
   private constructor(
     readonly path: string,
@@ -57,7 +60,11 @@ export class RandomAccessFile {
     readonly writable: boolean,
   ) {}
 
-  static async open(path: string, mode: 'r' | 'r+' = 'r'): Promise<RandomAccessFile> {
+  /**
+   * Opens `path`; `claim` (the default for 'r+') first makes sure no other program uses the image and holds it
+   * against them until the file is closed (image-lock.ts), as an in-place change must.
+   */
+  static async open(path: string, mode: 'r' | 'r+' = 'r', claim = mode === 'r+'): Promise<RandomAccessFile> {
     let handle: FileHandle | undefined;
     try {
       handle = await open(path, OPEN_FLAGS[mode] | NONBLOCK);
@@ -71,7 +78,9 @@ export class RandomAccessFile {
       // Sources are read; nothing Platter does in place should ever write to a whole disk or a partition.
       if (stat.isBlockDevice() && mode === 'r+') throw deviceNotChanged(path);
       const size = stat.isBlockDevice() ? await blockDeviceSize(handle.fd, stat.rdev, path) : stat.size;
-      return new RandomAccessFile(path, handle, size, mode === 'r+');
+      const file = new RandomAccessFile(path, handle, size, mode === 'r+');
+      if (claim) file.releaseClaim = claimForChange(handle.fd, path, stat);
+      return file;
     } catch (err) {
       await handle?.close().catch(() => undefined);
       throw fromFsError(err, path);
@@ -228,5 +237,6 @@ export class RandomAccessFile {
   async close(): Promise<void> {
     await this.settle();
     await this.handle.close().catch(() => undefined);
+    this.releaseClaim();
   }
 }

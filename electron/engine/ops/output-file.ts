@@ -120,6 +120,9 @@ export async function writeNewFile(
   await removeStaleTemps(target);
   await checkDestination(target, options.replace);
   const temp = tempPathFor(target);
+  // The file being replaced stays open and claimed until the new one is in its place: no other program may
+  // change it meanwhile, or take it for writing (image-lock.ts).
+  const original = options.replace ? await RandomAccessFile.open(target, 'r', true) : undefined;
   let file: RandomAccessFile | undefined;
   try {
     const handle = await open(temp, 'wx+', options.mode ?? 0o666).catch((err: unknown) => {
@@ -137,6 +140,8 @@ export async function writeNewFile(
     await file?.close();
     await unlink(temp).catch(() => undefined);
     throw fromFsError(err, target);
+  } finally {
+    await original?.close();
   }
   await syncFolder(dirname(target));
 }

@@ -1,0 +1,58 @@
+// Keeps Platter and other programs from changing one image at once, in qemu's own terms (block/file-posix.c):
+// a program holds shared OFD locks on byte 100 + p for each permission p it has on the image, and on 200 + p
+// for each it does not let others have. Before an in-place change Platter refuses an image that someone writes
+// or resizes, or keeps others from writing or resizing (a running VM, qemu-img, another Platter), and while it
+// changes the image it holds the same locks, so qemu will not open it for writing meanwhile. The locks belong
+// to the open file and end when it is closed. Without the addon, or off Linux, there are no such locks: the
+// check is skipped (Windows itself refuses a file Hyper-V holds open: EBUSY).
+import type { Stats } from 'node:fs';
+import { PlatterError } from '../errors';
+import { nativeAddon } from './native-addon';
+
+const PERM_BASE = 100;
+const SHARED_BASE = 200;
+const PERM = { consistentRead: 0, write: 1, resize: 3 } as const;
+
+/** What an in-place change conflicts with: someone writing or resizing, or forbidding others to. */
+const CONFLICTS = [
+  PERM_BASE + PERM.write,
+  PERM_BASE + PERM.resize,
+  SHARED_BASE + PERM.write,
+  SHARED_BASE + PERM.resize,
+];
+/** What Platter holds while it changes an image: it reads, writes and resizes it, and shares neither writing nor resizing. */
+const HELD = [PERM_BASE + PERM.consistentRead, ...CONFLICTS];
+
+/** Images this thread already holds locks on: a second open of one (same file, another descriptor) is not a rival. */
+const held = new Map<string, number>();
+
+function inUse(path: string): PlatterError {
+  return new PlatterError(
+    'IN_USE',
+    `${path} is in use by another program (a running virtual machine, qemu-img or another Platter)`,
+    'stop the virtual machine or let the other program finish, then try again',
+    { path },
+  );
+}
+
+/**
+ * Claims the image open as `fd` for an in-place change; throws IN_USE when another program uses it. Returns the
+ * release to call when the descriptor is closed (the locks themselves go with the close).
+ */
+export function claimForChange(fd: number, path: string, stat: Stats): () => void {
+  const addon = nativeAddon();
+  if (!addon?.sharedLock || !addon.lockedByOthers) return () => undefined;
+  const key = `${stat.dev}:${stat.ino}`;
+  const ours = held.get(key) ?? 0;
+  if (ours === 0 && CONFLICTS.some((byte) => addon.lockedByOthers!(fd, byte, 1) === true)) throw inUse(path);
+  for (const byte of HELD) if (addon.sharedLock(fd, byte, 1) === false) throw inUse(path);
+  held.set(key, ours + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (held.get(key) ?? 1) - 1;
+    if (left > 0) held.set(key, left);
+    else held.delete(key);
+  };
+}

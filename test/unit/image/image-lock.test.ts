@@ -1,0 +1,88 @@
+// In-place changes and qemu's image locks, both ways: an image a qemu process holds (as a running VM would) is
+// refused, untouched, and one Platter is changing cannot be opened by qemu meanwhile.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isPlatterError } from '../../../electron/engine/errors';
+import { RandomAccessFile } from '../../../electron/engine/image/random-access-file';
+import { nativeAddon } from '../../../electron/engine/image/native-addon';
+import { compactImage } from '../../../electron/engine/ops/compact';
+import { resizeImage } from '../../../electron/engine/ops/resize';
+import { useTempDirs } from '../../helpers/temp-dir';
+import { qemuDynamicVhd, run, tools } from '../../helpers/tools';
+
+const MiB = 1024 * 1024;
+const newTempDir = useTempDirs();
+const addon = nativeAddon();
+const holders: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const p of holders.splice(0)) p.kill('SIGKILL');
+});
+
+/** A qemu-io session that keeps `path` open (read-write, or read-only with -r) until killed. */
+async function qemuHolds(path: string, readOnly = false): Promise<ChildProcess> {
+  const child = spawn('qemu-io', [...(readOnly ? ['-r'] : []), '-f', 'vpc', path], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  holders.push(child);
+  const fd = openSync(path, 'r');
+  try {
+    // Wait until its lock on byte 100 (it reads the image) is there.
+    for (let i = 0; i < 200 && !addon!.lockedByOthers!(fd, 100, 1); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(addon!.lockedByOthers!(fd, 100, 1)).toBe(true);
+  } finally {
+    closeSync(fd);
+  }
+  return child;
+}
+
+async function refusal(work: Promise<unknown>): Promise<string | null> {
+  const err = await work.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  return isPlatterError(err) ? err.code : null;
+}
+
+/** A dynamic VHD with 4 MiB written, half of it zeros: something for compact to do. */
+async function image(): Promise<string> {
+  const path = join(await newTempDir(), 'disk.vhd');
+  await qemuDynamicVhd(path, 16 * MiB);
+  await run('qemu-io', ['-f', 'vpc', '-c', 'write -P 7 0 4M', '-c', 'write -P 0 0 2M', path]);
+  return path;
+}
+
+describe.skipIf(process.platform !== 'linux' || !addon?.lockedByOthers || !tools.qemuIo)('image locks', () => {
+  it.each([
+    ['read-write (a running VM)', false],
+    ['read-only', true],
+  ])('an image qemu holds %s is not changed in place', async (_how, readOnly) => {
+    const path = await image();
+    const before = await readFile(path);
+    const holder = await qemuHolds(path, readOnly);
+    expect(await refusal(compactImage({ path }))).toBe('IN_USE');
+    expect(await refusal(resizeImage({ path, size: 32 * MiB }))).toBe('IN_USE');
+    expect(Buffer.compare(await readFile(path), before)).toBe(0);
+
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    expect((await compactImage({ path })).blocksAfter).toBe(1);
+  });
+
+  it('while Platter changes an image, qemu cannot open it; afterwards it can', async () => {
+    const path = await image();
+    const file = await RandomAccessFile.open(path, 'r+');
+    const qemuWrite = () => run('qemu-io', ['-f', 'vpc', '-c', 'write 0 512', path]);
+    await expect(qemuWrite()).rejects.toThrow(/Failed to get .*"write" lock/);
+    await expect(run('qemu-img', ['info', path])).rejects.toThrow(/lock/);
+    // A second claim from this same program is no rival.
+    const again = await RandomAccessFile.open(path, 'r+');
+    await again.close();
+    await file.close();
+    await expect(qemuWrite()).resolves.toContain('wrote 512/512 bytes');
+  });
+});
