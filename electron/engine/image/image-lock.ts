@@ -36,6 +36,22 @@ function inUse(path: string): PlatterError {
 }
 
 /**
+ * Refuses a source that another program is writing (a running VM): a copy or a hash taken now would mix old and
+ * new sectors. Readers are no obstacle, nor are this program's own claims.
+ */
+export function refuseIfWritten(fd: number, path: string, stat: Stats): void {
+  if (held.has(`${stat.dev}:${stat.ino}`)) return;
+  if (nativeAddon()?.lockedByOthers?.(fd, PERM_BASE + PERM.write, 1) === true) {
+    throw new PlatterError(
+      'IN_USE',
+      `${path} is being written by another program (a running virtual machine?), so its content cannot be read consistently now`,
+      'stop the virtual machine or let the other program finish, then try again',
+      { path },
+    );
+  }
+}
+
+/**
  * Claims the image open as `fd` for an in-place change; throws IN_USE when another program uses it. Returns the
  * release to call when the descriptor is closed (the locks themselves go with the close).
  */

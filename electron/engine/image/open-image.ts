@@ -28,6 +28,8 @@ export async function detectFormat(file: RandomAccessFile): Promise<ImageFormat>
 export interface OpenOptions {
   /** Read a file of unknown format as raw (true) or refuse it (false, the default). */
   readonly allowRaw?: boolean;
+  /** The content will be copied or hashed: refuse a file (or a parent) another program is writing. */
+  readonly consistent?: boolean;
 }
 
 /** Opens an image of any supported format read-only, following differencing chains. */
@@ -36,7 +38,7 @@ export async function openImage(path: string, options: OpenOptions = {}): Promis
 }
 
 async function openInChain(path: string, options: OpenOptions, chain: string[]): Promise<DiskImage> {
-  const file = await RandomAccessFile.open(path);
+  const file = await RandomAccessFile.open(path, 'r', false, options.consistent ?? false);
   await refuseIfInterrupted(path).catch(async (err: unknown) => {
     await file.close();
     throw err;
@@ -72,13 +74,13 @@ async function openInChain(path: string, options: OpenOptions, chain: string[]):
             { path, parentPath },
           );
         }
-        return openInChain(parentPath, { allowRaw: false }, [...chain, real]);
+        return openInChain(parentPath, { ...options, allowRaw: false }, [...chain, real]);
       });
     }
     const structure = await readVhdStructure(file);
     if (structure.footer.diskType !== 'differencing') return new VhdImage(file, structure, null);
     const parentPath = await locateParent(path, file, structure, chain);
-    const parent = await openInChain(parentPath, { allowRaw: false }, [...chain, await realpath(path)]);
+    const parent = await openInChain(parentPath, { ...options, allowRaw: false }, [...chain, await realpath(path)]);
     return new VhdImage(file, structure, parent);
   } catch (err) {
     await file.close();

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PlatterError, fromFsError } from '../errors';
 import { blockDeviceSize } from './device-size';
-import { claimForChange } from './image-lock';
+import { claimForChange, refuseIfWritten } from './image-lock';
 import { pushExtent } from './disk-image';
 import type { Extent } from './disk-image';
 import { nativeAddon } from './native-addon';
@@ -62,9 +62,15 @@ export class RandomAccessFile {
 
   /**
    * Opens `path`; `claim` (the default for 'r+') first makes sure no other program uses the image and holds it
-   * against them until the file is closed (image-lock.ts), as an in-place change must.
+   * against them until the file is closed (image-lock.ts), as an in-place change must; `consistent` refuses a
+   * file another program is writing, as a source whose content is copied or hashed must.
    */
-  static async open(path: string, mode: 'r' | 'r+' = 'r', claim = mode === 'r+'): Promise<RandomAccessFile> {
+  static async open(
+    path: string,
+    mode: 'r' | 'r+' = 'r',
+    claim = mode === 'r+',
+    consistent = false,
+  ): Promise<RandomAccessFile> {
     let handle: FileHandle | undefined;
     try {
       handle = await open(path, OPEN_FLAGS[mode] | NONBLOCK);
@@ -80,6 +86,7 @@ export class RandomAccessFile {
       const size = stat.isBlockDevice() ? await blockDeviceSize(handle.fd, stat.rdev, path) : stat.size;
       const file = new RandomAccessFile(path, handle, size, mode === 'r+');
       if (claim) file.releaseClaim = claimForChange(handle.fd, path, stat);
+      else if (consistent) refuseIfWritten(handle.fd, path, stat);
       return file;
     } catch (err) {
       await handle?.close().catch(() => undefined);

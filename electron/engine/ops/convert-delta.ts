@@ -37,12 +37,12 @@ export async function convertToChild(
   options: DeltaConvertOptions,
   control: JobControl = {},
 ): Promise<DeltaConvertResult> {
-  const parent = await openImage(options.parent);
+  const parent = await openImage(options.parent, { consistent: true });
   let source: DiskImage | undefined;
   try {
     if (!(parent instanceof VhdImage))
       throw new PlatterError('UNSUPPORTED', `${options.parent} is not a VHD`, 'a differencing VHD needs a VHD parent');
-    source = await openImage(options.input, { allowRaw: true });
+    source = await openImage(options.input, { allowRaw: true, consistent: true });
     if (source.virtualSize !== parent.virtualSize) {
       throw new PlatterError(
         'BAD_SIZE',

@@ -107,7 +107,7 @@ export async function convertImage(options: ConvertOptions, control: JobControl 
       'leave out --block-size, or convert to a dynamic VHD',
     );
   }
-  const source = await openImage(options.input, { allowRaw: true });
+  const source = await openImage(options.input, { allowRaw: true, consistent: true });
   try {
     return await convertOpened(source, options, format, type, control);
   } finally {

@@ -42,7 +42,7 @@ export async function hashDisk(image: DiskImage, control: JobControl & { phase?:
 }
 
 export async function hashImage(path: string, control: JobControl = {}): Promise<HashResult> {
-  const image = await openImage(path);
+  const image = await openImage(path, { consistent: true });
   try {
     return { path: image.path, sha256: await hashDisk(image, control), virtualSize: image.virtualSize };
   } finally {

@@ -10,6 +10,8 @@ import { isPlatterError } from '../../../electron/engine/errors';
 import { RandomAccessFile } from '../../../electron/engine/image/random-access-file';
 import { nativeAddon } from '../../../electron/engine/image/native-addon';
 import { compactImage } from '../../../electron/engine/ops/compact';
+import { convertImage } from '../../../electron/engine/ops/convert';
+import { hashImage } from '../../../electron/engine/ops/hash';
 import { resizeImage } from '../../../electron/engine/ops/resize';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { qemuDynamicVhd, run, tools } from '../../helpers/tools';
@@ -71,6 +73,23 @@ describe.skipIf(process.platform !== 'linux' || !addon?.lockedByOthers || !tools
     holder.kill('SIGKILL');
     await new Promise((r) => holder.once('exit', r));
     expect((await compactImage({ path })).blocksAfter).toBe(1);
+  });
+
+  it('a source a VM writes is not copied or hashed (the copy would mix old and new); one it only reads is', async () => {
+    const path = await image();
+    const dir = join(path, '..');
+    const writer = await qemuHolds(path);
+    expect(await refusal(convertImage({ input: path, output: join(dir, 'copy.img') }))).toBe('IN_USE');
+    expect(await refusal(hashImage(path))).toBe('IN_USE');
+    writer.kill('SIGKILL');
+    await new Promise((r) => writer.once('exit', r));
+
+    await qemuHolds(path, true);
+    await convertImage({ input: path, output: join(dir, 'copy.img') });
+    expect((await hashImage(path)).sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(await run('qemu-img', ['compare', '-U', '-f', 'vpc', '-F', 'raw', path, join(dir, 'copy.img')])).toContain(
+      'identical',
+    );
   });
 
   it('while Platter changes an image, qemu cannot open it; afterwards it can', async () => {
