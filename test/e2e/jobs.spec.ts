@@ -1,7 +1,7 @@
-// Long work: Compact shows what it reclaimed (a qemu-made image whose guest zeroed two blocks), and a long job
-// cancelled from the Jobs panel leaves no output behind.
-import { execFile } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+// Long work: Compact shows what it reclaimed (a qemu-made image whose guest zeroed two blocks), a long job
+// cancelled from the Jobs panel leaves no output behind, and an image a VM holds is not compacted.
+import { execFile, spawn } from 'node:child_process';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { hashImage } from '../../electron/engine/ops/hash';
@@ -79,4 +79,32 @@ test('cancel a long job from the Jobs panel: the job says cancelled and its outp
   await expect(job).toContainText('Cancelled');
   await shot(app, 'job-cancelled');
   expect((await readdir(dir)).filter((f) => !f.startsWith('.'))).toEqual([]);
+});
+
+test('Compact of an image a VM is using: the job fails saying so and what to do; the image is untouched', async ({
+  app,
+  dir,
+}) => {
+  const path = join(dir, 'in-use.vhd');
+  await run('qemu-img', ['create', '-q', '-f', 'vpc', '-o', 'subformat=dynamic,force_size=on', path, String(8 * MiB)]);
+  await run('qemu-io', ['-f', 'vpc', '-c', 'write -P 0 0 2M', path]);
+  const before = await readFile(path);
+  // qemu-io holds the image open for writing (and locked) as a running VM would.
+  const vm = spawn('qemu-io', ['-f', 'vpc', path], { stdio: ['pipe', 'ignore', 'ignore'] });
+  try {
+    await drop(app, ['in-use.vhd']);
+    await app.getByTestId('action-compact').click();
+    const wizard = app.getByTestId('compact-wizard');
+    await expect(wizard.getByTestId('compact-estimated')).toBeVisible();
+    await wizard.getByTestId('wizard-next').click();
+    await wizard.getByTestId('wizard-next').click();
+    await wizard.getByTestId('wizard-run').click();
+    const failure = wizard.locator('[data-code="IN_USE"]');
+    await expect(failure).toContainText('is in use by another program');
+    await expect(failure.locator('.remedy')).toContainText('stop the virtual machine');
+    await shot(app, 'compact-in-use');
+    expect(Buffer.compare(await readFile(path), before)).toBe(0);
+  } finally {
+    vm.kill('SIGKILL');
+  }
 });
