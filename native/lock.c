@@ -34,39 +34,32 @@ static napi_value Null(napi_env env) {
   return result;
 }
 
-// sharedLock(fd, offset, length) -> true when taken, false when another open file holds a conflicting lock,
-// null where OFD locks do not exist.
-napi_value SharedLock(napi_env env, napi_callback_info info) {
+// One OFD lock call: take a shared lock (F_OFD_SETLK, F_RDLCK), or ask whether an exclusive one would meet
+// another open file's lock (F_OFD_GETLK, F_WRLCK). Null where OFD locks do not exist.
+static napi_value OfdLock(napi_env env, napi_callback_info info, bool test) {
   int32_t fd;
   int64_t offset, length;
   if (!Args(env, info, &fd, &offset, &length)) return NULL;
-#if defined(__linux__) && defined(F_OFD_SETLK)
-  struct flock lock = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = offset, .l_len = length, .l_pid = 0};
-  if (fcntl(fd, F_OFD_SETLK, &lock) == 0) return Bool(env, true);
-  if (errno == EAGAIN || errno == EACCES) return Bool(env, false);
+#if defined(__linux__) && defined(F_OFD_SETLK) && defined(F_OFD_GETLK)
+  struct flock lock = {
+      .l_type = test ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = offset, .l_len = length, .l_pid = 0};
+  if (fcntl(fd, test ? F_OFD_GETLK : F_OFD_SETLK, &lock) == 0) return Bool(env, test ? lock.l_type != F_UNLCK : true);
+  if (!test && (errno == EAGAIN || errno == EACCES)) return Bool(env, false);
   if (errno == EINVAL || errno == ENOLCK || errno == ENOTSUP) return Null(env);
   napi_throw_error(env, "EIO", strerror(errno));
   return NULL;
 #else
-  (void)fd, (void)offset, (void)length;
+  (void)fd, (void)offset, (void)length, (void)test;
   return Null(env);
 #endif
 }
 
-// lockedByOthers(fd, offset, length) -> whether another open file holds any lock in the range (one that would
-// keep an exclusive lock out), null where OFD locks do not exist.
+// sharedLock(fd, offset, length) -> true when taken, false when another open file holds a conflicting lock.
+napi_value SharedLock(napi_env env, napi_callback_info info) {
+  return OfdLock(env, info, false);
+}
+
+// lockedByOthers(fd, offset, length) -> whether another open file holds any lock in the range.
 napi_value LockedByOthers(napi_env env, napi_callback_info info) {
-  int32_t fd;
-  int64_t offset, length;
-  if (!Args(env, info, &fd, &offset, &length)) return NULL;
-#if defined(__linux__) && defined(F_OFD_GETLK)
-  struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = offset, .l_len = length, .l_pid = 0};
-  if (fcntl(fd, F_OFD_GETLK, &lock) == 0) return Bool(env, lock.l_type != F_UNLCK);
-  if (errno == EINVAL || errno == ENOLCK || errno == ENOTSUP) return Null(env);
-  napi_throw_error(env, "EIO", strerror(errno));
-  return NULL;
-#else
-  (void)fd, (void)offset, (void)length;
-  return Null(env);
-#endif
+  return OfdLock(env, info, true);
 }

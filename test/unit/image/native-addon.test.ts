@@ -1,4 +1,5 @@
-// The optional native addon (native/): hole finding and range writeback, and the same results without it.
+// The optional native addon (native/): hole finding, range writeback, byte locks and sizes, and the same results
+// without it.
 import { execFile } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -66,6 +67,41 @@ describe('native addon', () => {
       expect(buffer.length).toBe(length);
       expect(addon.pageOffset(buffer)).toBe(0);
       expect(buffer.every((b) => b === 0)).toBe(true);
+    }
+  });
+
+  it.runIf(linux)("byte locks: one open file sees another's, never its own, and they end when it closes", async () => {
+    const addon = nativeAddon()!;
+    const path = join(await tempDir(), 'locked.img');
+    await writeRaw(path, MiB, []);
+    const [first, second] = [await open(path, 'r'), await open(path, 'r')];
+    try {
+      expect(addon.sharedLock!(first.fd, 101, 1)).toBe(true);
+      expect(addon.lockedByOthers!(first.fd, 100, 200)).toBe(false);
+      expect(addon.lockedByOthers!(second.fd, 100, 200)).toBe(true);
+      expect(addon.lockedByOthers!(second.fd, 102, 1)).toBe(false);
+      // Shared locks do not exclude each other.
+      expect(addon.sharedLock!(second.fd, 101, 1)).toBe(true);
+      await first.close();
+      const third = await open(path, 'r');
+      expect(addon.lockedByOthers!(third.fd, 101, 1)).toBe(true);
+      await second.close();
+      expect(addon.lockedByOthers!(third.fd, 101, 1)).toBe(false);
+      await third.close();
+    } finally {
+      await first.close().catch(() => undefined);
+      await second.close().catch(() => undefined);
+    }
+  });
+
+  it.runIf(linux)('tells the size of what it is given (a regular file: by seeking to its end)', async () => {
+    const path = join(await tempDir(), 'sized.img');
+    await writeRaw(path, 3 * MiB + 512, []);
+    const handle = await open(path, 'r');
+    try {
+      expect(nativeAddon()!.deviceSize!(handle.fd)).toBe(3 * MiB + 512);
+    } finally {
+      await handle.close();
     }
   });
 
