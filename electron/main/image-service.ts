@@ -191,7 +191,11 @@ async function readVhdx(path: string): Promise<VhdxRead> {
       totalBlocks: allocation.blockCount,
       allocation,
       parent,
-      warnings: [...s.warnings, ...(parentError ? [parentError.message] : [])],
+      warnings: [
+        ...[file.otherUseWarning()].filter((w) => w !== null),
+        ...s.warnings,
+        ...(parentError ? [parentError.message] : []),
+      ],
       logicalSectorSize: m.logicalSectorSize,
       physicalSectorSize: m.physicalSectorSize,
       dataWriteGuid: s.header.dataWriteGuid,

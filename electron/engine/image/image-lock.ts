@@ -35,6 +35,18 @@ function inUse(path: string): PlatterError {
   );
 }
 
+/** What `info` says of an image another program holds, or null when none does (or the system cannot tell). */
+export function otherUseWarning(fd: number): string | null {
+  const locked = nativeAddon()?.lockedByOthers;
+  if (!locked) return null;
+  const any = (bytes: number[]) => bytes.some((byte) => locked(fd, byte, 1) === true);
+  if (any([PERM_BASE + PERM.write, PERM_BASE + PERM.resize]))
+    return 'another program is writing this disk (a running virtual machine?): what is read now may be changing, and Platter will not change or copy it until that program stops';
+  if (any([SHARED_BASE + PERM.write, SHARED_BASE + PERM.resize]))
+    return 'another program has this disk open and keeps others from writing it (a virtual machine?): Platter will not change it until that program stops';
+  return null;
+}
+
 /**
  * Refuses a source that another program is writing (a running VM): a copy or a hash taken now would mix old and
  * new sectors. Readers are no obstacle, nor are this program's own claims.

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PlatterError, fromFsError } from '../errors';
 import { blockDeviceSize } from './device-size';
-import { claimForChange, refuseIfWritten } from './image-lock';
+import { claimForChange, otherUseWarning, refuseIfWritten } from './image-lock';
 import { pushExtent } from './disk-image';
 import type { Extent } from './disk-image';
 import { nativeAddon } from './native-addon';
@@ -98,6 +98,11 @@ export class RandomAccessFile {
   static async fromHandle(path: string, handle: FileHandle): Promise<RandomAccessFile> {
     const stat = await handle.stat();
     return new RandomAccessFile(path, handle, stat.size, true);
+  }
+
+  /** A warning when another program holds this file (image-lock.ts), for `info`. */
+  otherUseWarning(): string | null {
+    return otherUseWarning(this.handle.fd);
   }
 
   get size(): number {

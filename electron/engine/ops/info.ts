@@ -94,7 +94,8 @@ export async function inspectImage(path: string): Promise<ImageInfo> {
       );
     }
     const s = await readVhdStructure(file);
-    const warnings = [...s.warnings];
+    const inUse = file.otherUseWarning();
+    const warnings = inUse ? [inUse, ...s.warnings] : [...s.warnings];
     const f = s.footer;
     let parent: ParentInfo | null = null;
     if (f.diskType === 'differencing' && s.header) {

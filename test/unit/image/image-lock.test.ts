@@ -12,6 +12,7 @@ import { nativeAddon } from '../../../electron/engine/image/native-addon';
 import { compactImage } from '../../../electron/engine/ops/compact';
 import { convertImage } from '../../../electron/engine/ops/convert';
 import { hashImage } from '../../../electron/engine/ops/hash';
+import { inspectImage } from '../../../electron/engine/ops/info';
 import { resizeImage } from '../../../electron/engine/ops/resize';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { qemuDynamicVhd, run, tools } from '../../helpers/tools';
@@ -90,6 +91,18 @@ describe.skipIf(process.platform !== 'linux' || !addon?.lockedByOthers || !tools
     expect(await run('qemu-img', ['compare', '-U', '-f', 'vpc', '-F', 'raw', path, join(dir, 'copy.img')])).toContain(
       'identical',
     );
+  });
+
+  it('info says when another program holds the image, and how', async () => {
+    const path = await image();
+    const warnings = async () => (await inspectImage(path)).warnings.join('\n');
+    expect(await warnings()).not.toContain('another program');
+    const writer = await qemuHolds(path);
+    expect(await warnings()).toContain('another program is writing this disk');
+    writer.kill('SIGKILL');
+    await new Promise((r) => writer.once('exit', r));
+    await qemuHolds(path, true);
+    expect(await warnings()).toContain('keeps others from writing it');
   });
 
   it('while Platter changes an image, qemu cannot open it; afterwards it can', async () => {
