@@ -17,7 +17,7 @@ export const convertCommand: Command = {
   name: 'convert',
   summary: 'Convert an image (raw, VHD of any type, VHDX) to a VHD or a raw image; the source is never changed.',
   usage:
-    'convert IN OUT [--format vhd|raw] [--type fixed|dynamic] [--block-size SIZE] [--preset NAME] [--parent PARENT] [--verify]',
+    'convert IN OUT [--format vhd|raw] [--type fixed|dynamic] [--block-size SIZE] [--preset NAME] [--parent PARENT] [--verify] [--force-share]',
   details: `Options:
   --format FORMAT     vhd or raw (default: from OUT's extension: .vhd, .img/.raw/.bin)
   --type TYPE         dynamic (default) or fixed, for VHD outputs
@@ -27,6 +27,8 @@ export const convertCommand: Command = {
   --parent PARENT     write OUT as a differencing child of PARENT holding only the sectors where IN differs
                       from PARENT (IN must have PARENT's size): turns a modified copy back into a small delta
   --verify            read the output back and compare its content hash with the source's
+  -U, --force-share   copy IN even while another program writes it (a running VM); the copy may then be
+                      inconsistent, like a disk pulled from a running machine
   --json              print the result as JSON
   --quiet             no progress bar
 
@@ -53,6 +55,7 @@ Examples:
     preset: { type: 'string' },
     preallocate: { type: 'boolean' },
     verify: { type: 'boolean' },
+    'force-share': { type: 'boolean', short: 'U' },
     parent: { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
@@ -90,6 +93,7 @@ Examples:
           ...(preset !== undefined && { preset: preset as PresetName }),
           ...(values.preallocate === true && { preallocate: true }),
           ...(values.verify === true && { verify: true }),
+          ...(values['force-share'] === true && { forceShare: true }),
         },
         { signal: io.signal, onProgress: bar.onProgress },
       );
@@ -134,6 +138,7 @@ async function convertDelta(values: Values, input: string, output: string, io: C
           blockSize: parseSize(values['block-size'] as string, '--block-size'),
         }),
         ...(values.verify === true && { verify: true }),
+        ...(values['force-share'] === true && { forceShare: true }),
       },
       { signal: io.signal, onProgress: bar.onProgress },
     );

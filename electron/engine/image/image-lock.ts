@@ -57,7 +57,7 @@ export function refuseIfWritten(fd: number, path: string, stat: Stats): void {
     throw new PlatterError(
       'IN_USE',
       `${path} is being written by another program (a running virtual machine?), so its content cannot be read consistently now`,
-      'stop the virtual machine or let the other program finish, then try again',
+      'stop the virtual machine or let the other program finish, then try again (or read it anyway with `platter convert --force-share` or `platter hash --force-share`, at the risk of an inconsistent result)',
       { path },
     );
   }

@@ -19,6 +19,8 @@ export interface DeltaConvertOptions {
   readonly parent: string;
   readonly blockSize?: number;
   readonly verify?: boolean;
+  /** Read sources another program is writing anyway (see ConvertOptions). */
+  readonly forceShare?: boolean;
 }
 
 export interface DeltaConvertResult {
@@ -37,12 +39,12 @@ export async function convertToChild(
   options: DeltaConvertOptions,
   control: JobControl = {},
 ): Promise<DeltaConvertResult> {
-  const parent = await openImage(options.parent, { consistent: true });
+  const parent = await openImage(options.parent, { consistent: !options.forceShare });
   let source: DiskImage | undefined;
   try {
     if (!(parent instanceof VhdImage))
       throw new PlatterError('UNSUPPORTED', `${options.parent} is not a VHD`, 'a differencing VHD needs a VHD parent');
-    source = await openImage(options.input, { allowRaw: true, consistent: true });
+    source = await openImage(options.input, { allowRaw: true, consistent: !options.forceShare });
     if (source.virtualSize !== parent.virtualSize) {
       throw new PlatterError(
         'BAD_SIZE',

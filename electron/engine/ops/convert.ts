@@ -30,6 +30,8 @@ export interface ConvertOptions {
   readonly preallocate?: boolean;
   /** Read the output back and compare its content hash with the source's. */
   readonly verify?: boolean;
+  /** Copy a source another program is writing anyway (qemu-img's --force-share): the copy may be inconsistent. */
+  readonly forceShare?: boolean;
 }
 
 export interface ConvertResult {
@@ -107,7 +109,7 @@ export async function convertImage(options: ConvertOptions, control: JobControl 
       'leave out --block-size, or convert to a dynamic VHD',
     );
   }
-  const source = await openImage(options.input, { allowRaw: true, consistent: true });
+  const source = await openImage(options.input, { allowRaw: true, consistent: !options.forceShare });
   try {
     return await convertOpened(source, options, format, type, control);
   } finally {

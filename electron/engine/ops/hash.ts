@@ -41,8 +41,9 @@ export async function hashDisk(image: DiskImage, control: JobControl & { phase?:
   return hash.digest('hex');
 }
 
-export async function hashImage(path: string, control: JobControl = {}): Promise<HashResult> {
-  const image = await openImage(path, { consistent: true });
+/** `forceShare` hashes an image another program is writing anyway (the hash may then match no moment of it). */
+export async function hashImage(path: string, control: JobControl = {}, forceShare = false): Promise<HashResult> {
+  const image = await openImage(path, { consistent: !forceShare });
   try {
     return { path: image.path, sha256: await hashDisk(image, control), virtualSize: image.virtualSize };
   } finally {

@@ -311,6 +311,7 @@ export const en = {
       INTERRUPTED: 'open Check… on the image and repair it: that rolls the interrupted change back',
       NOT_COMPACTABLE: 'convert it to a dynamic VHD (Convert…) to reclaim space',
       UNSUPPORTED: 'open a VHD or VHDX image; Convert… makes a VHD from a raw disk',
+      IN_USE: 'stop the virtual machine or let the other program finish, then try again',
     },
   },
 } as const;

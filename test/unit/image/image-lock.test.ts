@@ -14,6 +14,7 @@ import { convertImage } from '../../../electron/engine/ops/convert';
 import { hashImage } from '../../../electron/engine/ops/hash';
 import { inspectImage } from '../../../electron/engine/ops/info';
 import { resizeImage } from '../../../electron/engine/ops/resize';
+import { cli } from '../../helpers/cli';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { qemuDynamicVhd, run, tools } from '../../helpers/tools';
 
@@ -82,6 +83,16 @@ describe.skipIf(process.platform !== 'linux' || !addon?.lockedByOthers || !tools
     const writer = await qemuHolds(path);
     expect(await refusal(convertImage({ input: path, output: join(dir, 'copy.img') }))).toBe('IN_USE');
     expect(await refusal(hashImage(path))).toBe('IN_USE');
+    // On the command line -U (--force-share, as in qemu-img) copies it anyway.
+    const refused = await cli('convert', '-q', path, join(dir, 'copy.img'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('`platter convert --force-share`');
+    const forced = await cli('convert', '-q', '-U', path, join(dir, 'forced.img'));
+    expect(forced.code).toBe(0);
+    expect(await run('qemu-img', ['compare', '-U', '-f', 'vpc', '-F', 'raw', path, join(dir, 'forced.img')])).toContain(
+      'identical',
+    );
+    expect((await cli('hash', '--force-share', path)).stdout).toMatch(/^[0-9a-f]{64} {2}/);
     writer.kill('SIGKILL');
     await new Promise((r) => writer.once('exit', r));
 
