@@ -24,4 +24,13 @@ describe('ErrorNote', () => {
     const text = note('VHD_PARENT_NOT_FOUND', 'put the parent back where it was').text();
     expect(text).toContain('What to do: put the parent back where it was');
   });
+
+  it('an image in use: the app says to stop the VM, not to use a command-line option', () => {
+    const text = note(
+      'IN_USE',
+      'stop the virtual machine or let the other program finish, then try again (or read it anyway with `platter convert --force-share` or `platter hash --force-share`, at the risk of an inconsistent result)',
+    ).text();
+    expect(text).toContain('What to do: stop the virtual machine or let the other program finish, then try again');
+    expect(text).not.toContain('force-share');
+  });
 });
