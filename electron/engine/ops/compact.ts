@@ -37,7 +37,8 @@ export async function compactImage(options: CompactOptions, control: JobControl 
   const path = resolve(options.path);
   const output = resolve(options.output ?? options.path);
   const inPlace = output === path;
-  const image = await openImage(path);
+  // In place, the rewrite claims the image (output-file.ts); a copy must not read one that is being written.
+  const image = await openImage(path, { consistent: !inPlace && !options.dryRun });
   try {
     if (!(image instanceof VhdImage))
       throw new PlatterError('UNSUPPORTED', `${path} is not a VHD`, 'compact works on dynamic and differencing VHDs');

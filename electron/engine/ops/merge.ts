@@ -56,7 +56,12 @@ async function childrenOf(folder: string, uuid: string, except: string): Promise
  */
 export async function mergeImage(options: MergeOptions, control: JobControl = {}): Promise<MergeResult> {
   const childPath = resolve(options.child);
-  const child = await openImage(childPath);
+  // The child is read and then removed: claimed like an image changed in place, so no VM may be using it.
+  const claim = await RandomAccessFile.open(childPath, 'r', true);
+  const child = await openImage(childPath).catch(async (err: unknown) => {
+    await claim.close();
+    throw err;
+  });
   try {
     if (!(child instanceof VhdImage) || child.structure.footer.diskType !== 'differencing' || !child.parent) {
       throw new PlatterError(
@@ -89,6 +94,7 @@ export async function mergeImage(options: MergeOptions, control: JobControl = {}
     return { child: childPath, parent: parentPath, mergedBlocks, childRemoved: !options.keepChild, warnings };
   } finally {
     await child.close();
+    await claim.close();
   }
 }
 

@@ -13,6 +13,8 @@ import { compactImage } from '../../../electron/engine/ops/compact';
 import { convertImage } from '../../../electron/engine/ops/convert';
 import { hashImage } from '../../../electron/engine/ops/hash';
 import { inspectImage } from '../../../electron/engine/ops/info';
+import { createImage } from '../../../electron/engine/ops/create';
+import { mergeImage } from '../../../electron/engine/ops/merge';
 import { resizeImage } from '../../../electron/engine/ops/resize';
 import { cli } from '../../helpers/cli';
 import { useTempDirs } from '../../helpers/temp-dir';
@@ -83,6 +85,7 @@ describe.skipIf(process.platform !== 'linux' || !addon?.lockedByOthers || !tools
     const writer = await qemuHolds(path);
     expect(await refusal(convertImage({ input: path, output: join(dir, 'copy.img') }))).toBe('IN_USE');
     expect(await refusal(hashImage(path))).toBe('IN_USE');
+    expect(await refusal(compactImage({ path, output: join(dir, 'compact.vhd') }))).toBe('IN_USE');
     // On the command line -U (--force-share, as in qemu-img) copies it anyway.
     const refused = await cli('convert', '-q', path, join(dir, 'copy.img'));
     expect(refused.code).toBe(1);
@@ -102,6 +105,18 @@ describe.skipIf(process.platform !== 'linux' || !addon?.lockedByOthers || !tools
     expect(await run('qemu-img', ['compare', '-U', '-f', 'vpc', '-F', 'raw', path, join(dir, 'copy.img')])).toContain(
       'identical',
     );
+  });
+
+  it('a child a VM runs on is not merged (merging would remove it); parent and child stay as they were', async () => {
+    const parent = await image();
+    const child = join(parent, '..', 'child.vhd');
+    await createImage({ path: child, parent });
+    await run('qemu-io', ['-f', 'vpc', '-c', 'write -P 9 0 1M', child]);
+    const [parentBefore, childBefore] = [await readFile(parent), await readFile(child)];
+    await qemuHolds(child);
+    expect(await refusal(mergeImage({ child }))).toBe('IN_USE');
+    expect(Buffer.compare(await readFile(parent), parentBefore)).toBe(0);
+    expect(Buffer.compare(await readFile(child), childBefore)).toBe(0);
   });
 
   it('info says when another program holds the image, and how', async () => {
