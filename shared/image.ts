@@ -117,6 +117,11 @@ interface DetailsBase {
   readonly parent: ParentInfo | null;
   readonly chain: readonly ChainLink[];
   readonly azure: AzureReadiness;
+  /**
+   * Another program holds the disk: 'writing' (a running VM writes it: no change, no copy), 'holding' (it keeps
+   * others from writing it: no change); null when no one does or the system cannot tell.
+   */
+  readonly inUse: 'writing' | 'holding' | null;
   readonly warnings: readonly string[];
 }
 

@@ -5,6 +5,7 @@ import { isPlatterError } from '../engine/errors';
 import { readVhdxStructure } from '../engine/format/vhdx/structure';
 import type { DiskImage } from '../engine/image/disk-image';
 import { MAX_CHAIN_DEPTH, detectFormat, readVhdUuid } from '../engine/image/open-image';
+import { otherUseWarning } from '../engine/image/image-lock';
 import { findParent } from '../engine/image/parent-reference';
 import { RandomAccessFile } from '../engine/image/random-access-file';
 import { VhdImage } from '../engine/image/vhd-image';
@@ -137,6 +138,8 @@ async function vhdDetails(path: string): Promise<VhdDetails> {
     allocation: blocks && allocationMap(blocks.blockSize, blocks.states),
     chain: await walkChain(described),
     azure: azureReadiness('vhd', info.diskType, info.virtualSize, info.fileSize),
+    // The view says it in its own note (inUse), with what is unavailable meanwhile.
+    warnings: info.warnings.filter((w) => w !== otherUseWarning(info.inUse)),
   };
 }
 
@@ -156,6 +159,7 @@ async function readVhdx(path: string): Promise<VhdxRead> {
     const locator = m.hasParent ? m.parentLocator : null;
     const states = new VhdxImage(file, s, m.hasParent ? PARENT_NOT_OPENED : null).blockStates();
     const diskType: DiskType = m.hasParent ? 'differencing' : m.leaveBlocksAllocated ? 'fixed' : 'dynamic';
+    const inUse = file.otherUse();
     let parent: ParentInfo | null = null;
     let parentError: IpcError | null = null;
     if (locator) {
@@ -191,11 +195,8 @@ async function readVhdx(path: string): Promise<VhdxRead> {
       totalBlocks: allocation.blockCount,
       allocation,
       parent,
-      warnings: [
-        ...[file.otherUseWarning()].filter((w) => w !== null),
-        ...s.warnings,
-        ...(parentError ? [parentError.message] : []),
-      ],
+      inUse,
+      warnings: [...s.warnings, ...(parentError ? [parentError.message] : [])],
       logicalSectorSize: m.logicalSectorSize,
       physicalSectorSize: m.physicalSectorSize,
       dataWriteGuid: s.header.dataWriteGuid,

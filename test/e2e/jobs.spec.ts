@@ -81,7 +81,7 @@ test('cancel a long job from the Jobs panel: the job says cancelled and its outp
   expect((await readdir(dir)).filter((f) => !f.startsWith('.'))).toEqual([]);
 });
 
-test('Compact of an image a VM is using: the job fails saying so and what to do; the image is untouched', async ({
+test('an image a VM is using: a job started meanwhile fails saying so; the view then says it and waits', async ({
   app,
   dir,
 }) => {
@@ -89,10 +89,13 @@ test('Compact of an image a VM is using: the job fails saying so and what to do;
   await run('qemu-img', ['create', '-q', '-f', 'vpc', '-o', 'subformat=dynamic,force_size=on', path, String(8 * MiB)]);
   await run('qemu-io', ['-f', 'vpc', '-c', 'write -P 0 0 2M', path]);
   const before = await readFile(path);
-  // qemu-io holds the image open for writing (and locked) as a running VM would.
+  await drop(app, ['in-use.vhd']);
+  await expect(app.getByTestId('map-counts')).toBeVisible();
+  await expect(app.getByTestId('action-compact')).toBeEnabled();
+  await expect(app.getByTestId('image-in-use')).toHaveCount(0);
+  // The VM starts once the image is on screen: qemu-io holds it open for writing (and locked) as a VM would.
   const vm = spawn('qemu-io', ['-f', 'vpc', path], { stdio: ['pipe', 'ignore', 'ignore'] });
   try {
-    await drop(app, ['in-use.vhd']);
     await app.getByTestId('action-compact').click();
     const wizard = app.getByTestId('compact-wizard');
     await expect(wizard.getByTestId('compact-estimated')).toBeVisible();
@@ -104,7 +107,21 @@ test('Compact of an image a VM is using: the job fails saying so and what to do;
     await expect(failure.locator('.remedy')).toContainText('stop the virtual machine');
     await shot(app, 'compact-in-use');
     expect(Buffer.compare(await readFile(path), before)).toBe(0);
+
+    // Close goes back to the image; reloaded, it says so, and what would change or read the disk whole waits.
+    await wizard.getByRole('button', { name: 'Close' }).click();
+    await expect(app.getByTestId('image-view')).toHaveAttribute('data-path', path);
+    await app.getByRole('button', { name: 'Reload', exact: true }).click();
+    await expect(app.getByTestId('image-in-use')).toContainText('Another program is writing this disk');
+    for (const action of ['compact', 'resize', 'convert', 'hash'])
+      await expect(app.getByTestId(`action-${action}`)).toBeDisabled();
+    await expect(app.getByTestId('azure-fix')).toBeDisabled();
+    await expect(app.getByTestId('action-check')).toBeEnabled();
+    await shot(app, 'image-view-in-use');
   } finally {
     vm.kill('SIGKILL');
   }
+  await app.getByRole('button', { name: 'Reload', exact: true }).click();
+  await expect(app.getByTestId('image-in-use')).toHaveCount(0);
+  await expect(app.getByTestId('action-compact')).toBeEnabled();
 });

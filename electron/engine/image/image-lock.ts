@@ -35,14 +35,26 @@ function inUse(path: string): PlatterError {
   );
 }
 
-/** What `info` says of an image another program holds, or null when none does (or the system cannot tell). */
-export function otherUseWarning(fd: number): string | null {
+/**
+ * How another program holds an open image: 'writing' (it writes or resizes it: a running VM), 'holding' (it keeps
+ * others from writing it: a VM with the disk attached read-only, qemu-img), or null (no one, or no way to tell).
+ */
+export type OtherUse = 'writing' | 'holding' | null;
+
+export function otherUse(fd: number): OtherUse {
   const locked = nativeAddon()?.lockedByOthers;
   if (!locked) return null;
   const any = (bytes: number[]) => bytes.some((byte) => locked(fd, byte, 1) === true);
-  if (any([PERM_BASE + PERM.write, PERM_BASE + PERM.resize]))
+  if (any([PERM_BASE + PERM.write, PERM_BASE + PERM.resize])) return 'writing';
+  if (any([SHARED_BASE + PERM.write, SHARED_BASE + PERM.resize])) return 'holding';
+  return null;
+}
+
+/** What `info` says of an image another program holds. */
+export function otherUseWarning(use: OtherUse): string | null {
+  if (use === 'writing')
     return 'another program is writing this disk (a running virtual machine?): what is read now may be changing, and Platter will not change or copy it until that program stops';
-  if (any([SHARED_BASE + PERM.write, SHARED_BASE + PERM.resize]))
+  if (use === 'holding')
     return 'another program has this disk open and keeps others from writing it (a virtual machine?): Platter will not change it until that program stops';
   return null;
 }

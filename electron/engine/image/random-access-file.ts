@@ -3,7 +3,8 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PlatterError, fromFsError } from '../errors';
 import { blockDeviceSize } from './device-size';
-import { claimForChange, otherUseWarning, refuseIfWritten } from './image-lock';
+import { claimForChange, otherUse, refuseIfWritten } from './image-lock';
+import type { OtherUse } from './image-lock';
 import { pushExtent } from './disk-image';
 import type { Extent } from './disk-image';
 import { nativeAddon } from './native-addon';
@@ -100,9 +101,9 @@ export class RandomAccessFile {
     return new RandomAccessFile(path, handle, stat.size, true);
   }
 
-  /** A warning when another program holds this file (image-lock.ts), for `info`. */
-  otherUseWarning(): string | null {
-    return otherUseWarning(this.handle.fd);
+  /** How another program holds this file (image-lock.ts), for `info`. */
+  otherUse(): OtherUse {
+    return otherUse(this.handle.fd);
   }
 
   get size(): number {

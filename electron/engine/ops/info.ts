@@ -12,6 +12,8 @@ import type { Chain } from './chain';
 import type { VhdStructure } from '../image/vhd-structure';
 import { findParent, readParentReference } from '../image/parent-reference';
 import type { ParentLocator } from '../image/parent-reference';
+import { otherUseWarning } from '../image/image-lock';
+import type { OtherUse } from '../image/image-lock';
 import { refuseIfInterrupted } from '../image/pending-journal';
 import { RandomAccessFile } from '../image/random-access-file';
 import { readVhdStructure } from '../image/vhd-structure';
@@ -54,6 +56,8 @@ export interface ImageInfo {
   readonly headerChecksumValid: boolean | null;
   readonly footerSource: 'end' | 'head';
   readonly consumerSizes: ConsumerSizes;
+  /** Whether another program (a running VM) holds the disk: then Platter changes nothing in it. */
+  readonly inUse: OtherUse;
   readonly parent: ParentInfo | null;
   /** This disk and its ancestors, child first (one level for a disk without parent). */
   readonly chain: Chain;
@@ -94,8 +98,9 @@ export async function inspectImage(path: string): Promise<ImageInfo> {
       );
     }
     const s = await readVhdStructure(file);
-    const inUse = file.otherUseWarning();
-    const warnings = inUse ? [inUse, ...s.warnings] : [...s.warnings];
+    const inUse = file.otherUse();
+    const inUseWarning = otherUseWarning(inUse);
+    const warnings = inUseWarning ? [inUseWarning, ...s.warnings] : [...s.warnings];
     const f = s.footer;
     let parent: ParentInfo | null = null;
     if (f.diskType === 'differencing' && s.header) {
@@ -136,6 +141,7 @@ export async function inspectImage(path: string): Promise<ImageInfo> {
       headerChecksumValid: s.header ? s.headerChecksumValid : null,
       footerSource: s.footerSource,
       consumerSizes: sizes,
+      inUse,
       parent,
       chain: await chainOf(absolute, s, file.size, parent),
       warnings,

@@ -89,6 +89,12 @@ export const en = {
     verifyHash: 'Verify hash',
     showInFolder: 'Show in folder',
     reload: 'Reload',
+    inUse: {
+      writing:
+        'Another program is writing this disk (a running virtual machine?). Convert, Compact, Resize, Merge, Create child and Verify hash wait until it stops; then Reload.',
+      holding:
+        'Another program has this disk open and keeps others from writing it (a virtual machine?). Compact, Resize and Merge wait until it stops; then Reload.',
+    },
   },
   map: {
     title: 'Allocation',

@@ -3,6 +3,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { PresetName } from '../../../shared/ipc-contract';
+import { useImagesStore } from './use-images-store';
 
 export type WizardKind = 'create' | 'convert' | 'compact' | 'check' | 'resize' | 'merge';
 
@@ -32,6 +33,12 @@ export const useNavStore = defineStore('nav', () => {
   function wizard(kind: WizardKind, params: WizardParams = {}): void {
     screen.value = { name: 'wizard', wizard: kind, params, key: ++key };
   }
+  /** Leaves a wizard for the image it was opened on, when that image is open (a tab); otherwise for Home. */
+  function closeWizard(): void {
+    const path = screen.value.name === 'wizard' ? screen.value.params.path : undefined;
+    if (path !== undefined && useImagesStore().open.includes(path)) image(path);
+    else home();
+  }
   function about(): void {
     screen.value = { name: 'about' };
   }
@@ -39,5 +46,5 @@ export const useNavStore = defineStore('nav', () => {
     jobsOpen.value = !jobsOpen.value;
   }
 
-  return { screen, jobsOpen, home, image, wizard, about, toggleJobs };
+  return { screen, jobsOpen, home, image, wizard, closeWizard, about, toggleJobs };
 });

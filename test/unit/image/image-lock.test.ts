@@ -121,14 +121,17 @@ describe.skipIf(process.platform !== 'linux' || !addon?.lockedByOthers || !tools
 
   it('info says when another program holds the image, and how', async () => {
     const path = await image();
-    const warnings = async () => (await inspectImage(path)).warnings.join('\n');
-    expect(await warnings()).not.toContain('another program');
+    const said = async () => {
+      const info = await inspectImage(path);
+      return [info.inUse, info.warnings.join('\n')] as const;
+    };
+    expect(await said()).toEqual([null, expect.not.stringContaining('another program')]);
     const writer = await qemuHolds(path);
-    expect(await warnings()).toContain('another program is writing this disk');
+    expect(await said()).toEqual(['writing', expect.stringContaining('another program is writing this disk')]);
     writer.kill('SIGKILL');
     await new Promise((r) => writer.once('exit', r));
     await qemuHolds(path, true);
-    expect(await warnings()).toContain('keeps others from writing it');
+    expect(await said()).toEqual(['holding', expect.stringContaining('keeps others from writing it')]);
   });
 
   it('while Platter changes an image, qemu cannot open it; afterwards it can', async () => {
