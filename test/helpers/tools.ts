@@ -1,4 +1,5 @@
-// The real peers the interop tests compare against: qemu-img / qemu-io (qemu-utils) and libvhdi.
+// The real peers the interop tests compare against: qemu-img / qemu-io (qemu-utils), libvhdi, and util-linux's
+// sfdisk and blkid with the mkfs tools for disk contents.
 import { execFile, execFileSync } from 'node:child_process';
 
 function has(command: string): boolean {
@@ -14,6 +15,10 @@ export const tools = {
   qemuImg: has('qemu-img'),
   qemuIo: has('qemu-io'),
   vhdiinfo: has('vhdiinfo'),
+  // What reads and makes partition tables and file systems, to check what Platter says is inside a disk.
+  sfdisk: has('sfdisk'),
+  blkid: has('blkid'),
+  mkfs: has('mkfs.ext4') && has('mkfs.fat') && has('mkswap'),
   pyvhdi: (() => {
     try {
       execFileSync('/usr/bin/python3', ['-c', 'import pyvhdi'], { stdio: 'ignore' });
