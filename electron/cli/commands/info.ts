@@ -1,3 +1,6 @@
+import type { DiskContents, Partition } from '../../engine/contents/disk-contents';
+import type { FileSystemProbe } from '../../engine/contents/file-systems';
+import { inspectContents } from '../../engine/ops/contents';
 import { inspectImage } from '../../engine/ops/info';
 import type { ImageInfo } from '../../engine/ops/info';
 import type { Command } from '../command';
@@ -5,7 +8,28 @@ import { formatSize, formatSizeExact } from '../sizes';
 
 const TYPE_NAMES = { fixed: 'fixed', dynamic: 'dynamic (sparse)', differencing: 'differencing (child of a parent)' };
 
-export function formatInfo(info: ImageInfo): string {
+function fileSystem(fs: FileSystemProbe | null): string {
+  return fs ? `${fs.type}${fs.label !== null ? ` "${fs.label}"` : ''}` : 'no file system found';
+}
+
+function partitionLine(p: Partition): string {
+  const extras = [p.bootable ? 'bootable' : '', p.name !== null ? `"${p.name}"` : ''].filter(Boolean).join(', ');
+  return `  ${p.number}. ${formatSize(p.size)} at ${formatSize(p.start)}, ${p.typeName} (${p.type})${extras ? `, ${extras}` : ''}: ${fileSystem(p.fileSystem)}`;
+}
+
+/** The rows and lines that say what the disk holds; unreadable content (a missing parent) says so. */
+function contentsRows(contents: DiskContents | null): { rows: [string, string][]; lines: string[] } {
+  if (!contents) return { rows: [['Contents', 'not readable (see the warnings)']], lines: [] };
+  if (contents.scheme === null) {
+    const whole = contents.fileSystem ? `none; the whole disk holds ${fileSystem(contents.fileSystem)}` : 'none found';
+    return { rows: [['Partition table', whole]], lines: [] };
+  }
+  const table =
+    contents.scheme === 'mbr' ? `MBR, disk signature ${contents.diskId}` : `GPT, disk GUID ${contents.diskId}`;
+  return { rows: [['Partition table', table]], lines: contents.partitions.map(partitionLine) };
+}
+
+export function formatInfo(info: ImageInfo, contents: DiskContents | null = null): string {
   const g = info.geometry;
   const rows: [string, string][] = [
     ['Image', info.path],
@@ -42,8 +66,11 @@ export function formatInfo(info: ImageInfo): string {
     rows.push(['Parent', p.resolvedPath ?? `NOT FOUND (${p.name})`], ['Parent UUID', p.uuid], ['Parent name', p.name]);
     for (const l of p.locators) rows.push([`Parent locator ${l.platform}`, l.path ?? '(no path)']);
   }
+  const inside = contentsRows(contents);
+  rows.push(...inside.rows);
   const width = Math.max(...rows.map(([k]) => k.length)) + 1;
   const lines = rows.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}`);
+  lines.push(...inside.lines);
   if (info.chain.levels.length > 1 || info.chain.broken) {
     lines.push('Chain (child first):');
     info.chain.levels.forEach((level, i) => {
@@ -66,7 +93,8 @@ export const infoCommand: Command = {
   details: `Options:
   --json    print one JSON object (for scripts)
 
-Reads only the image's headers and block table, never its data.
+Reads the image's headers and block table, and the few sectors that tell what the disk holds (its partition
+table and each partition's file system and label), never the rest of its data.
 
 Example:
   platter info disk.vhd`,
@@ -74,7 +102,8 @@ Example:
   positionals: [1, 1],
   async run(values, [path], io) {
     const info = await inspectImage(path!);
-    io.stdout(values.json ? JSON.stringify(info, null, 2) + '\n' : formatInfo(info));
+    const contents = await inspectContents(info.path);
+    io.stdout(values.json ? JSON.stringify({ ...info, contents }, null, 2) + '\n' : formatInfo(info, contents));
     return 0;
   },
 };

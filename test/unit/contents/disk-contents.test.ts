@@ -8,6 +8,7 @@ import { readDiskContents } from '../../../electron/engine/contents/disk-content
 import type { DiskContents } from '../../../electron/engine/contents/disk-contents';
 import { openImage } from '../../../electron/engine/image/open-image';
 import { convertImage } from '../../../electron/engine/ops/convert';
+import { cli } from '../../helpers/cli';
 import { fixturePath, fixturesAvailable, manifest } from '../../helpers/fixtures';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { tools } from '../../helpers/tools';
@@ -127,6 +128,18 @@ describe.skipIf(!tools.sfdisk || !tools.blkid)('disk contents', () => {
       expect(seen(await contentsOf(fixturePath(file)))).toEqual(independent(raw));
     },
   );
+
+  it.runIf(fixturesAvailable)('platter info says it, in words and in its JSON', async () => {
+    const path = fixturePath('vhd/hyperv-dynamic-10m.vhd');
+    const text = await cli('info', path);
+    expect(text.stdout).toMatch(/^Partition table: +MBR, disk signature 0x8cad3de1$/m);
+    expect(text.stdout).toContain('\n  1. 7 MiB at 64 KiB, NTFS/exFAT/HPFS (0x07): ntfs "New Volume"\n');
+    const json = JSON.parse((await cli('info', '--json', path)).stdout) as { contents: DiskContents };
+    expect(json.contents).toEqual(await contentsOf(path));
+    const orphan = await cli('info', fixturePath('vhd/windows-differencing-parent-missing.vhd'));
+    expect(orphan.code).toBe(0);
+    expect(orphan.stdout).toMatch(/^Contents: +not readable \(see the warnings\)$/m);
+  });
 
   /** Writes a file system made by `mkfs` on a scratch file into `raw` at `start`. */
   async function place(raw: string, start: number, size: number, mkfs: string[]): Promise<void> {
