@@ -103,6 +103,36 @@ export type ChainLink =
       readonly error: IpcError;
     };
 
+/** A file system found on a volume: blkid's name for it (ntfs, vfat, ext4, ...) and its label. */
+export interface FileSystemFound {
+  readonly type: string;
+  readonly label: string | null;
+}
+
+export interface PartitionEntry {
+  /** As Linux numbers them: MBR primaries 1-4, logical partitions from 5; GPT entries from 1. */
+  readonly number: number;
+  /** Bytes from the start of the disk. */
+  readonly start: number;
+  readonly size: number;
+  /** MBR: the type byte as 0xNN; GPT: the type GUID. */
+  readonly type: string;
+  readonly typeName: string;
+  /** GPT partition name. */
+  readonly name: string | null;
+  readonly bootable: boolean;
+  readonly fileSystem: FileSystemFound | null;
+}
+
+/** What the disk holds: its partition table, or the whole disk's file system when it has none. */
+export interface DiskContents {
+  readonly scheme: 'mbr' | 'gpt' | null;
+  /** MBR disk signature (0xNNNNNNNN) or GPT disk GUID. */
+  readonly diskId: string | null;
+  readonly partitions: readonly PartitionEntry[];
+  readonly fileSystem: FileSystemFound | null;
+}
+
 interface DetailsBase {
   readonly path: string;
   readonly diskType: DiskType;
@@ -122,6 +152,8 @@ interface DetailsBase {
    * others from writing it: no change); null when no one does or the system cannot tell.
    */
   readonly inUse: 'writing' | 'holding' | null;
+  /** Null when the content cannot be read (a missing parent). */
+  readonly contents: DiskContents | null;
   readonly warnings: readonly string[];
 }
 

@@ -12,6 +12,7 @@ import { VhdImage } from '../engine/image/vhd-image';
 import { readVhdStructure } from '../engine/image/vhd-structure';
 import { VhdxImage, findVhdxParent } from '../engine/image/vhdx-image';
 import { checkImage } from '../engine/ops/check';
+import { inspectContents } from '../engine/ops/contents';
 import { inspectImage } from '../engine/ops/info';
 import type { ImageInfo } from '../engine/ops/info';
 import type { IpcError } from '../../shared/errors';
@@ -137,6 +138,7 @@ async function vhdDetails(path: string): Promise<VhdDetails> {
     consumerSizes: { ...s, disagree: new Set([s.hyperV, s.virtualBox, s.virtualPc, s.qemuImg]).size > 1 },
     allocation: blocks && allocationMap(blocks.blockSize, blocks.states),
     chain: await walkChain(described),
+    contents: await inspectContents(info.path),
     azure: azureReadiness('vhd', info.diskType, info.virtualSize, info.fileSize),
     // The view says it in its own note (inUse), with what is unavailable meanwhile.
     warnings: info.warnings.filter((w) => w !== otherUseWarning(info.inUse)),
@@ -147,7 +149,7 @@ async function vhdDetails(path: string): Promise<VhdDetails> {
 const PARENT_NOT_OPENED = {} as DiskImage;
 
 interface VhdxRead {
-  readonly details: Omit<VhdxDetails, 'chain' | 'azure'>;
+  readonly details: Omit<VhdxDetails, 'chain' | 'azure' | 'contents'>;
   readonly described: Described;
 }
 
@@ -221,6 +223,7 @@ async function vhdxDetails(path: string): Promise<VhdxDetails> {
   return {
     ...details,
     chain: await walkChain(described),
+    contents: await inspectContents(path),
     azure: azureReadiness('vhdx', details.diskType, details.virtualSize, details.fileSize),
   };
 }

@@ -19,6 +19,7 @@ test('the missing-parent fixture shows its chain with the missing parent and a F
   await expect(chain).toContainText('C:\\Projects\\dfvfs\\test_data\\fat-parent.vhd');
   await expect(chain.getByTestId('fix-parent')).toBeEnabled();
   await expect(app.getByTestId('allocation-map')).toBeVisible();
+  await expect(app.getByTestId('contents-unreadable')).toBeVisible();
   await shot(app, 'image-view-missing-parent');
 });
 

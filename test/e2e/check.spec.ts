@@ -41,6 +41,9 @@ test('Verify hash gives the content SHA-256 the manifest records', async ({ app,
   expect(entry?.contentSha256).toMatch(/^[0-9a-f]{64}$/);
   await copyFixture('vhd/qemu-dynamic-ext2.vhd', dir);
   await drop(app, ['qemu-dynamic-ext2.vhd']);
+  await expect(app.getByTestId('contents-whole')).toHaveText(
+    'No partition table: the whole disk holds ext2, “ext2_test”.',
+  );
   await app.getByTestId('action-hash').click();
   await expect(app.getByTestId('image-hash')).toHaveText(`Content SHA-256: ${entry?.contentSha256}`);
   await expect(app.getByTestId('jobs-panel').locator('[data-op="hash"]')).toHaveAttribute('data-state', 'succeeded');

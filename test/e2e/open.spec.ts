@@ -26,6 +26,12 @@ test('a VHD dropped on Home opens in the Image view with its facts, and lands in
   await expect(app.getByTestId('fact-virtual-size').locator('span')).toHaveAttribute('title', '10,485,760 bytes');
   await expect(app.getByTestId('fact-creator')).toContainText('win');
   await expect(app.getByTestId('fact-checksum')).toHaveText(/valid/);
+  // Inside: the MBR and its NTFS partition with the label Windows gave it (as sfdisk and blkid read them).
+  const contents = app.getByTestId('contents');
+  await expect(contents.getByTestId('contents-table')).toHaveText('MBR partition table, disk signature 0x8cad3de1');
+  const partition = contents.locator('tbody tr');
+  await expect(partition).toHaveCount(1);
+  await expect(partition.locator('td')).toHaveText(['1', '7 MiB', 'NTFS/exFAT/HPFS', 'ntfs, “New Volume”']);
   await shot(app, 'image-view-dynamic');
 
   await app.getByTestId('nav-home').click();
@@ -117,6 +123,7 @@ test('a VHDX opens with its own facts: no footer fields, not Azure-ready by form
   await expect(app.getByTestId('consumers')).toHaveCount(0);
   await expect(app.getByTestId('azure')).toContainText('format is VHDX, needs VHD');
   await expect(app.getByTestId('allocation-map')).toBeVisible();
+  await expect(app.getByTestId('contents').locator('tbody tr td').last()).toHaveText('ntfs, “New Volume”');
   await shot(app, 'image-view-vhdx');
 });
 
