@@ -114,17 +114,21 @@ async function logicalPartitions(image: DiskImage, extendedFirst: number, diskSe
 async function readMbr(image: DiskImage, entries: MbrEntry[], sector0: Uint8Array): Promise<DiskContents> {
   const diskSectors = Math.floor(image.virtualSize / SECTOR);
   const partitions: Partition[] = [];
-  const add = async (e: MbrEntry, number: number) =>
+  // A protective entry (its GPT unreadable) may claim more than the disk has: it is shown up to the disk's end.
+  const add = async (e: MbrEntry, number: number): Promise<void> => {
+    if (e.first >= diskSectors) return;
+    const size = Math.min(e.sectors, diskSectors - e.first) * SECTOR;
     partitions.push({
       number,
       start: e.first * SECTOR,
-      size: e.sectors * SECTOR,
+      size,
       type: `0x${e.type.toString(16).padStart(2, '0')}`,
       typeName: mbrTypeName(e.type),
       name: null,
       bootable: e.status === 0x80,
-      fileSystem: EXTENDED.has(e.type) ? null : await probeAt(image, e.first * SECTOR, e.sectors * SECTOR),
+      fileSystem: EXTENDED.has(e.type) ? null : await probeAt(image, e.first * SECTOR, size),
     });
+  };
   for (const [i, e] of entries.entries()) if (e.type !== 0 && e.sectors > 0) await add(e, i + 1);
   const extended = entries.find((e) => EXTENDED.has(e.type) && e.sectors > 0);
   if (extended) {
