@@ -1,8 +1,13 @@
+import { resolve } from 'node:path';
 import type { DiskContents, Partition } from '../../engine/contents/disk-contents';
 import type { FileSystemProbe } from '../../engine/contents/file-systems';
 import { inspectContents } from '../../engine/ops/contents';
+import { detectFormat } from '../../engine/image/open-image';
+import { RandomAccessFile } from '../../engine/image/random-access-file';
 import { inspectImage } from '../../engine/ops/info';
 import type { ImageInfo } from '../../engine/ops/info';
+import { inspectVhdx } from '../../engine/ops/vhdx-info';
+import type { VhdxInfo } from '../../engine/ops/vhdx-info';
 import type { Command } from '../command';
 import { formatSize, formatSizeExact } from '../sizes';
 
@@ -27,6 +32,46 @@ function contentsRows(contents: DiskContents | null): { rows: [string, string][]
   const table =
     contents.scheme === 'mbr' ? `MBR, disk signature ${contents.diskId}` : `GPT, disk GUID ${contents.diskId}`;
   return { rows: [['Partition table', table]], lines: contents.partitions.map(partitionLine) };
+}
+
+function table(rows: [string, string][], after: string[], warnings: readonly string[]): string {
+  const width = Math.max(...rows.map(([k]) => k.length)) + 1;
+  const lines = rows.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}`);
+  lines.push(...after);
+  for (const w of warnings) lines.push(`Warning: ${w}`);
+  return lines.join('\n') + '\n';
+}
+
+export function formatVhdxInfo(info: VhdxInfo, contents: DiskContents | null = null): string {
+  const sectors = `logical ${info.logicalSectorSize} bytes${info.physicalSectorSize ? `, physical ${info.physicalSectorSize} bytes` : ''}`;
+  const rows: [string, string][] = [
+    ['Image', info.path],
+    ['Format', `VHDX, ${TYPE_NAMES[info.diskType]}`],
+    ['Virtual size', formatSizeExact(info.virtualSize)],
+    ['File size', formatSizeExact(info.fileSize)],
+    ['Block size', formatSize(info.blockSize)],
+    ['Blocks allocated', `${info.allocatedBlocks} of ${info.totalBlocks}`],
+    ['Sector size', sectors],
+    ['Data write GUID', info.dataWriteGuid],
+    ['File write GUID', info.fileWriteGuid],
+  ];
+  if (info.parent) {
+    const p = info.parent;
+    rows.push(['Parent', p.resolvedPath ?? 'NOT FOUND'], ['Parent linkage', p.linkage]);
+    for (const l of p.locators) rows.push([`Parent locator ${l.platform}`, l.path]);
+  }
+  const inside = contentsRows(contents);
+  rows.push(...inside.rows);
+  return table(rows, inside.lines, info.warnings);
+}
+
+async function formatOf(path: string): Promise<string> {
+  const file = await RandomAccessFile.open(path);
+  try {
+    return await detectFormat(file);
+  } finally {
+    await file.close();
+  }
 }
 
 export function formatInfo(info: ImageInfo, contents: DiskContents | null = null): string {
@@ -68,9 +113,7 @@ export function formatInfo(info: ImageInfo, contents: DiskContents | null = null
   }
   const inside = contentsRows(contents);
   rows.push(...inside.rows);
-  const width = Math.max(...rows.map(([k]) => k.length)) + 1;
-  const lines = rows.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}`);
-  lines.push(...inside.lines);
+  const lines = [...inside.lines];
   if (info.chain.levels.length > 1 || info.chain.broken) {
     lines.push('Chain (child first):');
     info.chain.levels.forEach((level, i) => {
@@ -82,8 +125,7 @@ export function formatInfo(info: ImageInfo, contents: DiskContents | null = null
     if (broken)
       lines.push(`  ${info.chain.levels.length}. MISSING ${broken.name || `UUID ${broken.uuid}`}: ${broken.reason}`);
   }
-  for (const w of info.warnings) lines.push(`Warning: ${w}`);
-  return lines.join('\n') + '\n';
+  return table(rows, lines, info.warnings);
 }
 
 export const infoCommand: Command = {
@@ -101,6 +143,12 @@ Example:
   options: { json: { type: 'boolean' } },
   positionals: [1, 1],
   async run(values, [path], io) {
+    if ((await formatOf(path!)) === 'vhdx') {
+      const info = await inspectVhdx(resolve(path!));
+      const contents = await inspectContents(info.path);
+      io.stdout(values.json ? JSON.stringify({ ...info, contents }, null, 2) + '\n' : formatVhdxInfo(info, contents));
+      return 0;
+    }
     const info = await inspectImage(path!);
     const contents = await inspectContents(info.path);
     io.stdout(values.json ? JSON.stringify({ ...info, contents }, null, 2) + '\n' : formatInfo(info, contents));

@@ -1,0 +1,88 @@
+// `info` for a VHDX: its metadata and allocation (headers, region table, metadata and BAT; never the data).
+import { isPlatterError } from '../errors';
+import type { DiskType } from '../format/footer';
+import { readVhdxStructure } from '../format/vhdx/structure';
+import type { OtherUse } from '../image/image-lock';
+import { otherUseWarning } from '../image/image-lock';
+import { RandomAccessFile } from '../image/random-access-file';
+import { VhdxImage, findVhdxParent } from '../image/vhdx-image';
+import type { DiskImage } from '../image/disk-image';
+
+export interface VhdxInfo {
+  readonly path: string;
+  readonly format: 'vhdx';
+  readonly diskType: DiskType;
+  readonly virtualSize: number;
+  readonly fileSize: number;
+  readonly blockSize: number;
+  readonly allocatedBlocks: number;
+  readonly totalBlocks: number;
+  readonly logicalSectorSize: number;
+  readonly physicalSectorSize: number | null;
+  readonly dataWriteGuid: string;
+  readonly fileWriteGuid: string;
+  readonly parent: {
+    /** The parent's DataWriteGuid the child was made against. */
+    readonly linkage: string;
+    readonly locators: readonly { readonly platform: string; readonly path: string }[];
+    readonly resolvedPath: string | null;
+  } | null;
+  readonly inUse: OtherUse;
+  readonly warnings: readonly string[];
+}
+
+/** Block states without opening the parent: the states only ask whether there is one. */
+const PARENT_NOT_OPENED = {} as DiskImage;
+
+export async function inspectVhdx(path: string): Promise<VhdxInfo> {
+  const file = await RandomAccessFile.open(path);
+  try {
+    const s = await readVhdxStructure(file);
+    const m = s.metadata;
+    const states = new VhdxImage(file, s, m.hasParent ? PARENT_NOT_OPENED : null).blockStates();
+    const inUse = file.otherUse();
+    const warnings = [...[otherUseWarning(inUse)].filter((w) => w !== null), ...s.warnings];
+    let parent: VhdxInfo['parent'] = null;
+    if (m.hasParent && m.parentLocator) {
+      const l = m.parentLocator;
+      let resolvedPath: string | null = null;
+      try {
+        resolvedPath = await findVhdxParent(path, l);
+      } catch (err) {
+        if (!isPlatterError(err)) throw err;
+        warnings.push(err.message);
+      }
+      const recorded: [string, string | null][] = [
+        ['relative_path', l.relativePath],
+        ['volume_path', l.volumePath],
+        ['absolute_win32_path', l.absoluteWin32Path],
+      ];
+      parent = {
+        linkage: l.parentLinkage,
+        locators: recorded
+          .filter((r): r is [string, string] => r[1] !== null)
+          .map(([platform, p]) => ({ platform, path: p })),
+        resolvedPath,
+      };
+    }
+    return {
+      path,
+      format: 'vhdx',
+      diskType: m.hasParent ? 'differencing' : m.leaveBlocksAllocated ? 'fixed' : 'dynamic',
+      virtualSize: m.virtualSize,
+      fileSize: file.size,
+      blockSize: m.blockSize,
+      allocatedBlocks: states.filter((st) => st === 'allocated' || st === 'partial').length,
+      totalBlocks: states.length,
+      logicalSectorSize: m.logicalSectorSize,
+      physicalSectorSize: m.physicalSectorSize,
+      dataWriteGuid: s.header.dataWriteGuid,
+      fileWriteGuid: s.header.fileWriteGuid,
+      parent,
+      inUse,
+      warnings,
+    };
+  } finally {
+    await file.close();
+  }
+}
