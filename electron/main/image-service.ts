@@ -14,6 +14,7 @@ import { VhdxImage, findVhdxParent } from '../engine/image/vhdx-image';
 import { checkImage } from '../engine/ops/check';
 import { inspectContents } from '../engine/ops/contents';
 import { inspectImage } from '../engine/ops/info';
+import { inspectVhdx } from '../engine/ops/vhdx-info';
 import type { ImageInfo } from '../engine/ops/info';
 import type { IpcError } from '../../shared/errors';
 import { BLOCK_STATE_CHARS } from '../../shared/image';
@@ -24,7 +25,6 @@ import type {
   ChainLink,
   CheckReport,
   DetectResult,
-  DiskType,
   ImageDetails,
   ParentInfo,
   RecentImage,
@@ -154,65 +154,64 @@ interface VhdxRead {
 }
 
 async function readVhdx(path: string): Promise<VhdxRead> {
+  const info = await inspectVhdx(path);
+  const states = await vhdxBlockStates(path);
+  let parent: ParentInfo | null = null;
+  let parentError: IpcError | null = null;
+  if (info.parent) {
+    const byPlatform = (name: string) => info.parent!.locators.find((l) => l.platform === name)?.path;
+    parent = {
+      uuid: info.parent.linkage,
+      name: byPlatform('relative_path') ?? byPlatform('absolute_win32_path') ?? byPlatform('volume_path') ?? '',
+      timestamp: null,
+      locators: info.parent.locators,
+      resolvedPath: info.parent.resolvedPath,
+    };
+    // The engine says why a parent was not found in a warning; the chain shows it as that error.
+    if (!info.parent.resolvedPath) parentError = await parentNotFound(path);
+  }
+  const allocation = allocationMap(info.blockSize, states);
+  const details = {
+    ...info,
+    parent,
+    allocation,
+    allocatedBlocks: allocation.allocatedBlocks,
+    totalBlocks: allocation.blockCount,
+    // The view says it in its own note (inUse).
+    warnings: info.warnings.filter((w) => w !== otherUseWarning(info.inUse)),
+  };
+  const link: FoundLink = {
+    status: 'found',
+    path,
+    format: 'vhdx',
+    diskType: info.diskType,
+    virtualSize: info.virtualSize,
+    uuid: info.dataWriteGuid,
+  };
+  return { details, described: { link, parent, parentError } };
+}
+
+/** Block states of a VHDX read without its parent: blockStates() only asks whether there is one. */
+async function vhdxBlockStates(path: string): Promise<BlockState[]> {
   const file = await RandomAccessFile.open(path);
   try {
     const s = await readVhdxStructure(file);
-    const m = s.metadata;
-    const locator = m.hasParent ? m.parentLocator : null;
-    const states = new VhdxImage(file, s, m.hasParent ? PARENT_NOT_OPENED : null).blockStates();
-    const diskType: DiskType = m.hasParent ? 'differencing' : m.leaveBlocksAllocated ? 'fixed' : 'dynamic';
-    const inUse = file.otherUse();
-    let parent: ParentInfo | null = null;
-    let parentError: IpcError | null = null;
-    if (locator) {
-      let resolvedPath: string | null = null;
-      try {
-        resolvedPath = await findVhdxParent(path, locator);
-      } catch (err) {
-        if (!isPlatterError(err)) throw err;
-        parentError = toIpcError(err);
-      }
-      const recorded = (platform: string, p: string | null) => (p === null ? [] : [{ platform, path: p }]);
-      parent = {
-        uuid: locator.parentLinkage,
-        name: locator.relativePath ?? locator.absoluteWin32Path ?? locator.volumePath ?? '',
-        timestamp: null,
-        locators: [
-          ...recorded('relative_path', locator.relativePath),
-          ...recorded('volume_path', locator.volumePath),
-          ...recorded('absolute_win32_path', locator.absoluteWin32Path),
-        ],
-        resolvedPath,
-      };
-    }
-    const allocation = allocationMap(m.blockSize, states);
-    const details = {
-      path,
-      format: 'vhdx' as const,
-      diskType,
-      virtualSize: m.virtualSize,
-      fileSize: file.size,
-      blockSize: m.blockSize,
-      allocatedBlocks: allocation.allocatedBlocks,
-      totalBlocks: allocation.blockCount,
-      allocation,
-      parent,
-      inUse,
-      warnings: [...s.warnings, ...(parentError ? [parentError.message] : [])],
-      logicalSectorSize: m.logicalSectorSize,
-      physicalSectorSize: m.physicalSectorSize,
-      dataWriteGuid: s.header.dataWriteGuid,
-      fileWriteGuid: s.header.fileWriteGuid,
-    };
-    const link: FoundLink = {
-      status: 'found',
-      path,
-      format: 'vhdx',
-      diskType,
-      virtualSize: m.virtualSize,
-      uuid: s.header.dataWriteGuid,
-    };
-    return { details, described: { link, parent, parentError } };
+    return new VhdxImage(file, s, s.metadata.hasParent ? PARENT_NOT_OPENED : null).blockStates();
+  } finally {
+    await file.close();
+  }
+}
+
+/** The error a missing VHDX parent gives, for the chain panel. */
+async function parentNotFound(path: string): Promise<IpcError | null> {
+  const file = await RandomAccessFile.open(path);
+  try {
+    const locator = (await readVhdxStructure(file)).metadata.parentLocator;
+    if (locator) await findVhdxParent(path, locator);
+    return null;
+  } catch (err) {
+    if (!isPlatterError(err)) throw err;
+    return toIpcError(err);
   } finally {
     await file.close();
   }
