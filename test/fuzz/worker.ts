@@ -13,6 +13,7 @@ import { RandomAccessFile } from '../../electron/engine/image/random-access-file
 import { chooseFooter, readFooterCopies } from '../../electron/engine/image/vhd-structure';
 import { checkImage } from '../../electron/engine/ops/check';
 import { hashImage } from '../../electron/engine/ops/hash';
+import { inspectContents } from '../../electron/engine/ops/contents';
 import { inspectImage } from '../../electron/engine/ops/info';
 import { repairImage } from '../../electron/engine/ops/repair';
 import type { CaseRequest, CaseResult, OpResult } from './protocol';
@@ -178,6 +179,7 @@ async function runCase(req: CaseRequest): Promise<CaseResult> {
     const read = await readThrough(c, path);
     const hashed = await hashWithin(c, 'hash', path);
     await c.op('info', () => inspectImage(path));
+    await c.op('contents', () => inspectContents(path));
     const { value: report } = await c.op('check', () => checkImage(path));
     const checkErrors = report?.problems.filter((p) => p.severity === 'error') ?? [];
     const readError = read.error ?? hashed.error;

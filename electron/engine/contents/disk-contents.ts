@@ -36,8 +36,10 @@ const SECTOR = 512;
 const EXTENDED = new Set([0x05, 0x0f, 0x85]);
 const MAX_LOGICAL = 128;
 
+/** Up to `length` bytes at `position`, fewer at the disk's end, none outside it (a table may point anywhere). */
 async function readAt(image: DiskImage, position: number, length: number): Promise<Uint8Array> {
-  const n = Math.max(0, Math.min(length, image.virtualSize - position));
+  const inside = Number.isSafeInteger(position) && position >= 0 && position < image.virtualSize;
+  const n = inside ? Math.max(0, Math.min(length, image.virtualSize - position)) : 0;
   const bytes = new Uint8Array(n);
   if (n > 0) await image.read(bytes, position);
   return bytes;
@@ -193,7 +195,10 @@ async function readGpt(image: DiskImage): Promise<DiskContents | null> {
   };
 }
 
+const NOTHING: DiskContents = { scheme: null, diskId: null, partitions: [], fileSystem: null };
+
 export async function readDiskContents(image: DiskImage): Promise<DiskContents> {
+  if (image.virtualSize < SECTOR) return NOTHING;
   const sector0 = await readAt(image, 0, SECTOR);
   const diskSectors = Math.floor(image.virtualSize / SECTOR);
   // A volume's own boot sector also ends in 55 AA: a file system at sector 0 means there is no partition table.
@@ -206,5 +211,5 @@ export async function readDiskContents(image: DiskImage): Promise<DiskContents> 
   }
   if (entries) return readMbr(image, entries, sector0);
   const gpt = await readGpt(image);
-  return gpt ?? { scheme: null, diskId: null, partitions: [], fileSystem: null };
+  return gpt ?? NOTHING;
 }

@@ -2,17 +2,21 @@
 import { readDiskContents } from '../contents/disk-contents';
 import type { DiskContents } from '../contents/disk-contents';
 import { isPlatterError } from '../errors';
+import type { DiskImage } from '../image/disk-image';
 import { openImage } from '../image/open-image';
 
-/** What the disk holds; null when its content cannot be read (a missing or damaged parent, say): info goes on. */
+/** Damage the engine names (a missing parent, a block past the end) leaves the content unknown, not info failed. */
+function unknownOn<T>(err: unknown): T | null {
+  if (isPlatterError(err)) return null;
+  throw err;
+}
+
+/** What the disk holds; null when its content cannot be read (a missing parent, a damaged block): info goes on. */
 export async function inspectContents(path: string): Promise<DiskContents | null> {
-  const image = await openImage(path).catch((err: unknown) => {
-    if (isPlatterError(err)) return null;
-    throw err;
-  });
+  const image = await openImage(path).catch(unknownOn<DiskImage>);
   if (!image) return null;
   try {
-    return await readDiskContents(image);
+    return await readDiskContents(image).catch(unknownOn<DiskContents>);
   } finally {
     await image.close();
   }

@@ -97,6 +97,17 @@ describe('hostile partition tables', () => {
     expect(mbr.partitions[2]!.fileSystem?.type).toBe('ntfs');
   });
 
+  it('a disk of no size, or of less than a sector, holds nothing (the fuzzer found reads before its start)', async () => {
+    for (const size of [0, 100, 511]) {
+      expect(await readDiskContents(memoryDisk(new Uint8Array(size)))).toEqual({
+        scheme: null,
+        diskId: null,
+        partitions: [],
+        fileSystem: null,
+      });
+    }
+  });
+
   it.each([
     ['GPT', gptDisk, [0, 2048]],
     ['MBR with logical partitions and NTFS', mbrDisk, [0, 2048 * 512, (2048 + 64) * 512, 4096 * 512, 6048 * 512]],
