@@ -190,6 +190,8 @@ export interface DetectResult {
   readonly path: string;
   readonly format: DetectedFormat;
   readonly fileSize: number;
+  /** For a raw disk, what it holds (an image's contents come with its details); null otherwise. */
+  readonly contents: DiskContents | null;
 }
 
 export interface CheckProblem {

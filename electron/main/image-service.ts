@@ -49,7 +49,8 @@ export async function detectImage(path: string): Promise<DetectResult> {
   const p = await checkInputFile(path);
   const file = await RandomAccessFile.open(p);
   try {
-    return { path: p, format: await detectFormat(file), fileSize: file.size };
+    const format = await detectFormat(file);
+    return { path: p, format, fileSize: file.size, contents: format === 'raw' ? await inspectContents(p, true) : null };
   } finally {
     await file.close();
   }

@@ -1,5 +1,7 @@
 // Convert: a raw disk dropped on Home goes through the wizard with visible progress, the finished job opens the
-// result, whose content the engine hashes equal to the raw file; the Azure readiness fix makes a ready copy.
+// result, whose content the engine hashes equal to the raw file; the Azure readiness fix makes a ready copy; a raw
+// disk shows what it holds.
+import { execFileSync } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { convertImage } from '../../electron/engine/ops/convert';
@@ -125,4 +127,23 @@ test('Convert to a differencing child: only the changed blocks are stored, the c
   await expect(app.getByTestId('chain').locator('li[data-status="found"]')).toHaveCount(2);
   expect((await hashImage(output)).sha256).toBe(await sha256OfFile(changed));
   expect((await inspectImage(output)).diskType).toBe('differencing');
+});
+
+test('a raw disk dropped for conversion shows what it holds: its partition and the FAT label', async ({ app, dir }) => {
+  // A 16 MiB disk with one FAT32 partition labelled USBSTICK, made with sfdisk and mkfs.fat.
+  const raw = join(dir, 'stick.img');
+  const part = join(dir, 'part.img');
+  execFileSync('truncate', ['-s', String(16 * MiB), raw]);
+  execFileSync('sfdisk', ['-q', raw], { input: 'label: dos\nstart=2048, type=c\n' });
+  execFileSync('truncate', ['-s', String(16 * MiB - 2048 * 512), part]);
+  execFileSync('mkfs.fat', ['-F', '32', '-n', 'USBSTICK', part], { stdio: 'ignore' });
+  execFileSync('dd', [`if=${part}`, `of=${raw}`, 'bs=512', 'seek=2048', 'conv=notrunc', 'status=none']);
+
+  await drop(app, ['stick.img']);
+  const wizard = app.getByTestId('convert-wizard');
+  await expect(wizard.getByTestId('convert-detected')).toHaveText('Raw disk, 16 MiB');
+  const contents = wizard.getByTestId('contents');
+  await expect(contents.getByTestId('contents-table')).toContainText('MBR partition table');
+  await expect(contents.locator('tbody tr td')).toHaveText(['1', '15 MiB', 'FAT32 (LBA)', 'vfat, “USBSTICK”']);
+  await shot(app, 'convert-raw-contents');
 });

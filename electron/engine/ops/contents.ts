@@ -12,8 +12,8 @@ function unknownOn<T>(err: unknown): T | null {
 }
 
 /** What the disk holds; null when its content cannot be read (a missing parent, a damaged block): info goes on. */
-export async function inspectContents(path: string): Promise<DiskContents | null> {
-  const image = await openImage(path).catch(unknownOn<DiskImage>);
+export async function inspectContents(path: string, allowRaw = false): Promise<DiskContents | null> {
+  const image = await openImage(path, { allowRaw }).catch(unknownOn<DiskImage>);
   if (!image) return null;
   try {
     return await readDiskContents(image).catch(unknownOn<DiskContents>);

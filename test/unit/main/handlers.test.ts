@@ -92,6 +92,8 @@ describe('the handler table', () => {
       path: raw,
       format: 'raw',
       fileSize: 3 * MiB,
+      // Random bytes: no table, no file system. What a raw disk holds is tested in test/unit/contents.
+      contents: { scheme: null, diskId: null, partitions: [], fileSystem: null },
     });
     const missing = errorOf(await h.handlers['image:detect']({ path: join(dir, 'nope.vhd') }));
     expect(missing.code).toBe('NOT_FOUND');
