@@ -130,7 +130,7 @@ export function formatInfo(info: ImageInfo, contents: DiskContents | null = null
 
 export const infoCommand: Command = {
   name: 'info',
-  summary: 'Show what an image is: format, type, sizes, creator, UUID, allocation, parent.',
+  summary: 'Show what a VHD or VHDX is and holds: type, sizes, creator, allocation, parent, partitions, file systems.',
   usage: 'info [--json] IMAGE',
   details: `Options:
   --json    print one JSON object (for scripts)
