@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { DiskContents, Partition } from '../../engine/contents/disk-contents';
 import type { FileSystemProbe } from '../../engine/contents/file-systems';
@@ -65,13 +66,39 @@ export function formatVhdxInfo(info: VhdxInfo, contents: DiskContents | null = n
   return table(rows, inside.lines, info.warnings);
 }
 
-async function formatOf(path: string): Promise<string> {
+interface Probed {
+  readonly format: string;
+  readonly size: number;
+  readonly device: boolean;
+}
+
+async function probe(path: string): Promise<Probed> {
   const file = await RandomAccessFile.open(path);
   try {
-    return await detectFormat(file);
+    const device = (await stat(path)).isBlockDevice();
+    return { format: await detectFormat(file), size: file.size, device };
   } finally {
     await file.close();
   }
+}
+
+/**
+ * A raw disk (a device, or a file not named as an image) is described by its size and what it holds. A file
+ * named .vhd or .vhdx without a signature is a damaged image: the VHD reader's error says what is wrong.
+ */
+function describedAsRaw(path: string, probed: Probed): boolean {
+  return probed.format === 'raw' && (probed.device || !/\.vhdx?$/i.test(path));
+}
+
+function formatRawInfo(path: string, probed: Probed, contents: DiskContents | null): string {
+  const inside = contentsRows(contents);
+  const rows: [string, string][] = [
+    ['Image', path],
+    ['Format', probed.device ? 'raw device (a whole disk or a partition)' : 'raw disk image'],
+    ['Size', formatSizeExact(probed.size)],
+    ...inside.rows,
+  ];
+  return table(rows, inside.lines, []);
 }
 
 export function formatInfo(info: ImageInfo, contents: DiskContents | null = null): string {
@@ -136,14 +163,24 @@ export const infoCommand: Command = {
   --json    print one JSON object (for scripts)
 
 Reads the image's headers and block table, and the few sectors that tell what the disk holds (its partition
-table and each partition's file system and label), never the rest of its data.
+table and each partition's file system and label), never the rest of its data. A raw disk image or a device
+(/dev/sdb) shows its size and what it holds.
 
-Example:
-  platter info disk.vhd`,
+Examples:
+  platter info disk.vhd
+  sudo platter info /dev/sdb`,
   options: { json: { type: 'boolean' } },
   positionals: [1, 1],
   async run(values, [path], io) {
-    if ((await formatOf(path!)) === 'vhdx') {
+    const probed = await probe(path!);
+    if (describedAsRaw(path!, probed)) {
+      const absolute = resolve(path!);
+      const contents = await inspectContents(absolute, true);
+      const json = { path: absolute, format: 'raw', device: probed.device, virtualSize: probed.size, contents };
+      io.stdout(values.json ? JSON.stringify(json, null, 2) + '\n' : formatRawInfo(absolute, probed, contents));
+      return 0;
+    }
+    if (probed.format === 'vhdx') {
       const info = await inspectVhdx(resolve(path!));
       const contents = await inspectContents(info.path);
       io.stdout(values.json ? JSON.stringify({ ...info, contents }, null, 2) + '\n' : formatVhdxInfo(info, contents));
