@@ -76,6 +76,9 @@ describe.skipIf(!canAttachLoop() || !tools.qemuImg)('a block device as the sourc
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('12 MiB (12582912 bytes)');
     expect(await run('qemu-img', ['compare', '-f', 'raw', '-F', 'vpc', raw, output])).toContain('identical');
+    const info = await platter(env, 'info', rawDevice);
+    expect(info.stdout).toMatch(/^Format: +raw device \(a whole disk or a partition\)$/m);
+    expect(info.stdout).toMatch(/^Size: +12 MiB \(12582912 bytes\)$/m);
   });
 
   it('reads a VHD stored on a device, and refuses to change it in place', async () => {

@@ -180,6 +180,18 @@ describe.skipIf(!tools.sfdisk || !tools.blkid)('disk contents', () => {
       ['EFI System', 'vfat', 'EFI'],
       ['Linux swap', 'swap', 'swap0'],
     ]);
+    // info of the raw disk itself: its size and the same contents.
+    const info = await cli('info', raw);
+    expect(info.stdout).toMatch(/^Format: +raw disk image$/m);
+    expect(info.stdout).toContain(
+      '\n  2. 20 MiB at 21 MiB, EFI System (c12a7328-f81f-11d2-ba4b-00a0c93ec93b), "EFI system partition": vfat "EFI"\n',
+    );
+    const json = JSON.parse((await cli('info', '--json', raw)).stdout) as {
+      virtualSize: number;
+      contents: DiskContents;
+    };
+    expect(json.virtualSize).toBe(64 * MiB);
+    expect(json.contents).toEqual(await contentsOf(raw));
   });
 
   it.runIf(tools.mkfs)('an MBR disk with an extended partition and logical ones', async () => {
