@@ -1,20 +1,19 @@
 // What the Image view shows: the engine's info plus the allocation map, the chain, the consumer sizes and Azure
-// readiness. Headers and block tables only, never the data, so it runs in the main process.
+// readiness, and what the disk holds. Headers, block tables and a few sectors of partition tables and file system
+// signatures, never the bulk of the data, so it runs in the main process.
 import { realpath } from 'node:fs/promises';
 import { isPlatterError } from '../engine/errors';
-import { readVhdxStructure } from '../engine/format/vhdx/structure';
-import type { DiskImage } from '../engine/image/disk-image';
 import { MAX_CHAIN_DEPTH, detectFormat, readVhdUuid } from '../engine/image/open-image';
 import { otherUseWarning } from '../engine/image/image-lock';
+import type { OtherUse } from '../engine/image/image-lock';
 import { findParent } from '../engine/image/parent-reference';
 import { RandomAccessFile } from '../engine/image/random-access-file';
 import { VhdImage } from '../engine/image/vhd-image';
 import { readVhdStructure } from '../engine/image/vhd-structure';
-import { VhdxImage, findVhdxParent } from '../engine/image/vhdx-image';
 import { checkImage } from '../engine/ops/check';
 import { inspectContents } from '../engine/ops/contents';
 import { inspectImage } from '../engine/ops/info';
-import { inspectVhdx } from '../engine/ops/vhdx-info';
+import { readVhdxInfo } from '../engine/ops/vhdx-info';
 import type { ImageInfo } from '../engine/ops/info';
 import type { IpcError } from '../../shared/errors';
 import { BLOCK_STATE_CHARS } from '../../shared/image';
@@ -141,13 +140,14 @@ async function vhdDetails(path: string): Promise<VhdDetails> {
     chain: await walkChain(described),
     contents: await inspectContents(info.path),
     azure: azureReadiness('vhd', info.diskType, info.virtualSize, info.fileSize),
-    // The view says it in its own note (inUse), with what is unavailable meanwhile.
-    warnings: info.warnings.filter((w) => w !== otherUseWarning(info.inUse)),
+    warnings: withoutInUseWarning(info),
   };
 }
 
-/** Block states of a VHDX read without its parent: blockStates() only asks whether there is one. */
-const PARENT_NOT_OPENED = {} as DiskImage;
+/** The view says that another program holds the disk in its own note (inUse), with what waits meanwhile. */
+function withoutInUseWarning(info: { readonly inUse: OtherUse; readonly warnings: readonly string[] }): string[] {
+  return info.warnings.filter((w) => w !== otherUseWarning(info.inUse));
+}
 
 interface VhdxRead {
   readonly details: Omit<VhdxDetails, 'chain' | 'azure' | 'contents'>;
@@ -155,10 +155,8 @@ interface VhdxRead {
 }
 
 async function readVhdx(path: string): Promise<VhdxRead> {
-  const info = await inspectVhdx(path);
-  const states = await vhdxBlockStates(path);
+  const { info, states, parentError } = await readVhdxInfo(path);
   let parent: ParentInfo | null = null;
-  let parentError: IpcError | null = null;
   if (info.parent) {
     const byPlatform = (name: string) => info.parent!.locators.find((l) => l.platform === name)?.path;
     parent = {
@@ -168,8 +166,6 @@ async function readVhdx(path: string): Promise<VhdxRead> {
       locators: info.parent.locators,
       resolvedPath: info.parent.resolvedPath,
     };
-    // The engine says why a parent was not found in a warning; the chain shows it as that error.
-    if (!info.parent.resolvedPath) parentError = await parentNotFound(path);
   }
   const allocation = allocationMap(info.blockSize, states);
   const details = {
@@ -178,8 +174,7 @@ async function readVhdx(path: string): Promise<VhdxRead> {
     allocation,
     allocatedBlocks: allocation.allocatedBlocks,
     totalBlocks: allocation.blockCount,
-    // The view says it in its own note (inUse).
-    warnings: info.warnings.filter((w) => w !== otherUseWarning(info.inUse)),
+    warnings: withoutInUseWarning(info),
   };
   const link: FoundLink = {
     status: 'found',
@@ -189,33 +184,7 @@ async function readVhdx(path: string): Promise<VhdxRead> {
     virtualSize: info.virtualSize,
     uuid: info.dataWriteGuid,
   };
-  return { details, described: { link, parent, parentError } };
-}
-
-/** Block states of a VHDX read without its parent: blockStates() only asks whether there is one. */
-async function vhdxBlockStates(path: string): Promise<BlockState[]> {
-  const file = await RandomAccessFile.open(path);
-  try {
-    const s = await readVhdxStructure(file);
-    return new VhdxImage(file, s, s.metadata.hasParent ? PARENT_NOT_OPENED : null).blockStates();
-  } finally {
-    await file.close();
-  }
-}
-
-/** The error a missing VHDX parent gives, for the chain panel. */
-async function parentNotFound(path: string): Promise<IpcError | null> {
-  const file = await RandomAccessFile.open(path);
-  try {
-    const locator = (await readVhdxStructure(file)).metadata.parentLocator;
-    if (locator) await findVhdxParent(path, locator);
-    return null;
-  } catch (err) {
-    if (!isPlatterError(err)) throw err;
-    return toIpcError(err);
-  } finally {
-    await file.close();
-  }
+  return { details, described: { link, parent, parentError: parentError && toIpcError(parentError) } };
 }
 
 async function vhdxDetails(path: string): Promise<VhdxDetails> {

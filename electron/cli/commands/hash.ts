@@ -19,7 +19,7 @@ Two images with the same content have the same hash whatever their format or typ
     const bar = progressBar(io, values.quiet === true);
     try {
       const control = { signal: io.signal, onProgress: bar.onProgress };
-      const result = await hashImage(path!, control, values['force-share'] === true);
+      const result = await hashImage(path!, control, { forceShare: values['force-share'] === true });
       bar.end();
       io.stdout(`${result.sha256}  ${path}\n`);
     } finally {

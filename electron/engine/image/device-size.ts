@@ -37,8 +37,8 @@ export async function blockDeviceSize(fd: number, rdev: number, path: string): P
   if (size === null || size <= 0) {
     throw new PlatterError(
       'UNSUPPORTED',
-      `cannot tell the size of the device ${path}`,
-      'copy the device into an image file first (for example with dd) and use that file',
+      `cannot tell the size of the device ${path}, or it holds nothing (no medium inserted?)`,
+      'check that the disk or card is in place; otherwise copy the device into an image file (for example with dd) and use that file',
       { path },
     );
   }

@@ -25,6 +25,7 @@ const HELD = [PERM_BASE + PERM.consistentRead, ...CONFLICTS];
 
 /** Images this thread already holds locks on: a second open of one (same file, another descriptor) is not a rival. */
 const held = new Map<string, number>();
+const fileKey = (stat: Stats) => `${stat.dev}:${stat.ino}`;
 
 function inUse(path: string): PlatterError {
   return new PlatterError(
@@ -64,7 +65,7 @@ export function otherUseWarning(use: OtherUse): string | null {
  * new sectors. Readers are no obstacle, nor are this program's own claims.
  */
 export function refuseIfWritten(fd: number, path: string, stat: Stats): void {
-  if (held.has(`${stat.dev}:${stat.ino}`)) return;
+  if (held.has(fileKey(stat))) return;
   if (nativeAddon()?.lockedByOthers?.(fd, PERM_BASE + PERM.write, 1) === true) {
     throw new PlatterError(
       'IN_USE',
@@ -82,7 +83,7 @@ export function refuseIfWritten(fd: number, path: string, stat: Stats): void {
 export function claimForChange(fd: number, path: string, stat: Stats): () => void {
   const addon = nativeAddon();
   if (!addon?.sharedLock || !addon.lockedByOthers) return () => undefined;
-  const key = `${stat.dev}:${stat.ino}`;
+  const key = fileKey(stat);
   const ours = held.get(key) ?? 0;
   if (ours === 0 && CONFLICTS.some((byte) => addon.lockedByOthers!(fd, byte, 1) === true)) throw inUse(path);
   for (const byte of HELD) if (addon.sharedLock(fd, byte, 1) === false) throw inUse(path);

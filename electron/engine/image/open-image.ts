@@ -38,7 +38,7 @@ export async function openImage(path: string, options: OpenOptions = {}): Promis
 }
 
 async function openInChain(path: string, options: OpenOptions, chain: string[]): Promise<DiskImage> {
-  const file = await RandomAccessFile.open(path, 'r', false, options.consistent ?? false);
+  const file = await RandomAccessFile.open(path, 'r', options.consistent ? 'consistent' : 'none');
   await refuseIfInterrupted(path).catch(async (err: unknown) => {
     await file.close();
     throw err;

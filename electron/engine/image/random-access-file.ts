@@ -30,6 +30,9 @@ function countWrite(): void {
   if (killAfterWrites > 0 && ++writesDone >= killAfterWrites) process.kill(process.pid, 'SIGKILL');
 }
 
+/** How an open keeps other programs in mind: see `RandomAccessFile.open`. */
+export type FileGuard = 'claim' | 'consistent' | 'none';
+
 /** The refusal of an in-place change to a device (a whole disk or a partition), which only ever is a source. */
 export function deviceNotChanged(path: string): PlatterError {
   return new PlatterError(
@@ -62,15 +65,14 @@ export class RandomAccessFile {
   ) {}
 
   /**
-   * Opens `path`; `claim` (the default for 'r+') first makes sure no other program uses the image and holds it
-   * against them until the file is closed (image-lock.ts), as an in-place change must; `consistent` refuses a
-   * file another program is writing, as a source whose content is copied or hashed must.
+   * Opens `path`. The guard (image-lock.ts): 'claim', the default for 'r+', first makes sure no other program uses
+   * the image and holds it against them until the file is closed, as an in-place change must; 'consistent' refuses
+   * a file another program is writing, as a source whose content is copied or hashed must.
    */
   static async open(
     path: string,
     mode: 'r' | 'r+' = 'r',
-    claim = mode === 'r+',
-    consistent = false,
+    guard: FileGuard = mode === 'r+' ? 'claim' : 'none',
   ): Promise<RandomAccessFile> {
     let handle: FileHandle | undefined;
     try {
@@ -86,8 +88,8 @@ export class RandomAccessFile {
       if (stat.isBlockDevice() && mode === 'r+') throw deviceNotChanged(path);
       const size = stat.isBlockDevice() ? await blockDeviceSize(handle.fd, stat.rdev, path) : stat.size;
       const file = new RandomAccessFile(path, handle, size, mode === 'r+');
-      if (claim) file.releaseClaim = claimForChange(handle.fd, path, stat);
-      else if (consistent) refuseIfWritten(handle.fd, path, stat);
+      if (guard === 'claim') file.releaseClaim = claimForChange(handle.fd, path, stat);
+      else if (guard === 'consistent') refuseIfWritten(handle.fd, path, stat);
       return file;
     } catch (err) {
       await handle?.close().catch(() => undefined);

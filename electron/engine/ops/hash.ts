@@ -41,9 +41,17 @@ export async function hashDisk(image: DiskImage, control: JobControl & { phase?:
   return hash.digest('hex');
 }
 
-/** `forceShare` hashes an image another program is writing anyway (the hash may then match no moment of it). */
-export async function hashImage(path: string, control: JobControl = {}, forceShare = false): Promise<HashResult> {
-  const image = await openImage(path, { consistent: !forceShare });
+export interface HashOptions {
+  /** Hash an image another program is writing anyway (the hash may then match no moment of it). */
+  readonly forceShare?: boolean;
+}
+
+export async function hashImage(
+  path: string,
+  control: JobControl = {},
+  options: HashOptions = {},
+): Promise<HashResult> {
+  const image = await openImage(path, { consistent: !options.forceShare });
   try {
     return { path: image.path, sha256: await hashDisk(image, control), virtualSize: image.virtualSize };
   } finally {

@@ -57,7 +57,7 @@ async function childrenOf(folder: string, uuid: string, except: string): Promise
 export async function mergeImage(options: MergeOptions, control: JobControl = {}): Promise<MergeResult> {
   const childPath = resolve(options.child);
   // The child is read and then removed: claimed like an image changed in place, so no VM may be using it.
-  const claim = await RandomAccessFile.open(childPath, 'r', true);
+  const claim = await RandomAccessFile.open(childPath, 'r', 'claim');
   const child = await openImage(childPath).catch(async (err: unknown) => {
     await claim.close();
     throw err;

@@ -122,7 +122,7 @@ export async function writeNewFile(
   const temp = tempPathFor(target);
   // The file being replaced stays open and claimed until the new one is in its place: no other program may
   // change it meanwhile, or take it for writing (image-lock.ts).
-  const original = options.replace ? await RandomAccessFile.open(target, 'r', true) : undefined;
+  const original = options.replace ? await RandomAccessFile.open(target, 'r', 'claim') : undefined;
   let file: RandomAccessFile | undefined;
   try {
     const handle = await open(temp, 'wx+', options.mode ?? 0o666).catch((err: unknown) => {

@@ -29,10 +29,10 @@ const READ_AHEAD = 4;
 
 /**
  * Copies the source's allocated blocks, in order, into the writer, with their bitmaps, zero runs left as holes;
- * returns how many were kept (without a writer, only counts them). Each block is read once, bitmap and data together, a few blocks ahead: a block whose
- * bitmap marks every sector (nearly all: qemu-img, Hyper-V and Platter write such) reads in the disk exactly as it
- * is stored, so the zero check and the copy share that read. Other blocks, children's blocks and blocks too large
- * to hold go the general way, in pieces.
+ * returns how many were kept (without a writer, only counts them). Each block is read once, bitmap and data
+ * together, a few blocks ahead: a block whose bitmap marks every sector (nearly all: qemu-img, Hyper-V and
+ * Platter write such) reads in the disk exactly as it is stored, so the zero check and the copy share that read.
+ * Other blocks, children's blocks and blocks too large to hold go the general way, in pieces.
  */
 export async function copyBlocks(copy: BlockCopy): Promise<number> {
   const { image, writer, control, progress } = copy;

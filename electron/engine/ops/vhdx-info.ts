@@ -1,5 +1,6 @@
 // `info` for a VHDX: its metadata and allocation (headers, region table, metadata and BAT; never the data).
 import { isPlatterError } from '../errors';
+import type { PlatterError } from '../errors';
 import type { DiskType } from '../format/footer';
 import { readVhdxStructure } from '../format/vhdx/structure';
 import type { OtherUse } from '../image/image-lock';
@@ -35,6 +36,18 @@ export interface VhdxInfo {
 const PARENT_NOT_OPENED = {} as DiskImage;
 
 export async function inspectVhdx(path: string): Promise<VhdxInfo> {
+  return (await readVhdxInfo(path)).info;
+}
+
+/** `info`, plus what the image view also draws and says: each block's state, and why a parent was not found. */
+export interface VhdxRead {
+  readonly info: VhdxInfo;
+  readonly states: ReturnType<VhdxImage['blockStates']>;
+  readonly parentError: PlatterError | null;
+}
+
+/** One read of the headers and BAT for all of VhdxRead. */
+export async function readVhdxInfo(path: string): Promise<VhdxRead> {
   const file = await RandomAccessFile.open(path);
   try {
     const s = await readVhdxStructure(file);
@@ -43,6 +56,7 @@ export async function inspectVhdx(path: string): Promise<VhdxInfo> {
     const inUse = file.otherUse();
     const warnings = [...[otherUseWarning(inUse)].filter((w) => w !== null), ...s.warnings];
     let parent: VhdxInfo['parent'] = null;
+    let parentError: PlatterError | null = null;
     if (m.hasParent && m.parentLocator) {
       const l = m.parentLocator;
       let resolvedPath: string | null = null;
@@ -50,6 +64,7 @@ export async function inspectVhdx(path: string): Promise<VhdxInfo> {
         resolvedPath = await findVhdxParent(path, l);
       } catch (err) {
         if (!isPlatterError(err)) throw err;
+        parentError = err;
         warnings.push(err.message);
       }
       const recorded: [string, string | null][] = [
@@ -65,7 +80,7 @@ export async function inspectVhdx(path: string): Promise<VhdxInfo> {
         resolvedPath,
       };
     }
-    return {
+    const info: VhdxInfo = {
       path,
       format: 'vhdx',
       diskType: m.hasParent ? 'differencing' : m.leaveBlocksAllocated ? 'fixed' : 'dynamic',
@@ -82,6 +97,7 @@ export async function inspectVhdx(path: string): Promise<VhdxInfo> {
       inUse,
       warnings,
     };
+    return { info, states, parentError };
   } finally {
     await file.close();
   }
