@@ -4,6 +4,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     testTimeout: 120_000,
+    globalSetup: ['test/helpers/fixtures-setup.ts'],
     hookTimeout: 120_000,
     // Interop tests spawn qemu-img and python; two cores are all CI has.
     maxWorkers: 2,

@@ -18,6 +18,7 @@ export type EngineErrorCode =
   | 'READ_ONLY_FS'
   | 'IN_USE'
   | 'IO_ERROR'
+  | 'NAME_TOO_LONG'
   | 'UNSUPPORTED'
   | 'VERIFY_FAILED'
   | 'NOT_COMPACTABLE'
@@ -39,6 +40,7 @@ export type EngineErrorCode =
   | 'VHDX_BAD_METADATA'
   | 'VHDX_BAT_OUT_OF_RANGE'
   | 'VHDX_LOG_NOT_EMPTY'
+  | 'VHDX_LOG_INVALID'
   | 'REPAIR_INTERRUPTED'
   | 'REPAIR_IN_PROGRESS'
   | 'REPAIR_CONFLICT';
@@ -53,6 +55,10 @@ export type IpcOnlyErrorCode =
   | 'JOB_NOT_FOUND'
   /** The message came from a frame that is not the app's own window. */
   | 'UNTRUSTED_SENDER'
+  /** A path the user never chose (no dialog, drop, recent entry or file opened from outside gave it). */
+  | 'UNTRUSTED_PATH'
+  /** Too many requests or jobs at once: the queue or the open-file budget is full. */
+  | 'TOO_MANY_REQUESTS'
   /** A bug: anything that was not a typed error. The message says what happened. */
   | 'INTERNAL';
 

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'READ_ONLY_FS'
   | 'IN_USE'
   | 'IO_ERROR'
+  | 'NAME_TOO_LONG'
   | 'UNSUPPORTED'
   | 'VERIFY_FAILED'
   | 'NOT_COMPACTABLE'
@@ -34,7 +35,8 @@ export type ErrorCode =
   | 'VHDX_BAD_HEADER'
   | 'VHDX_BAD_METADATA'
   | 'VHDX_BAT_OUT_OF_RANGE'
-  | 'VHDX_LOG_NOT_EMPTY';
+  | 'VHDX_LOG_NOT_EMPTY'
+  | 'VHDX_LOG_INVALID';
 
 export interface ErrorDetails {
   readonly path?: string;

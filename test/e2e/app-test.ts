@@ -10,7 +10,6 @@ import type { Bridge } from './bridge/bridge-server';
 import { installPageApi, pageApiArgs } from './bridge/page-api';
 
 export const SCREENSHOT_DIR = resolve(import.meta.dirname, '../../test-results/screenshots');
-export const FIXTURES_DIR = resolve(import.meta.dirname, '../../../shared/fixtures');
 
 export interface AppFixtures {
   /** A fresh folder for this test's files (dropped files come from here). */

@@ -1,17 +1,13 @@
 // Check, Repair and Verify hash from the Image view: a clean fixture checks clean, a damaged one lists its problems
 // in words, repair shows its plan and then fixes the image, and the content hash equals the manifest's.
-import { readFile, open, stat, truncate } from 'node:fs/promises';
+import { open, readFile, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkImage } from '../../electron/engine/ops/check';
 import { convertImage } from '../../electron/engine/ops/convert';
 import { hashImage } from '../../electron/engine/ops/hash';
-import { drop, expect, shot, test, FIXTURES_DIR } from './app-test';
+import { entryOf } from '../helpers/fixtures';
+import { drop, expect, shot, test } from './app-test';
 import { copyFixture, writeDataRaw } from './helpers';
-
-interface ManifestEntry {
-  readonly file: string;
-  readonly contentSha256?: string;
-}
 
 test('Check on a clean image, then on one with a damaged block table entry', async ({ app, dir }) => {
   const path = await copyFixture('vhd/hyperv-dynamic-10m.vhd', dir);
@@ -36,8 +32,7 @@ test('Check on a clean image, then on one with a damaged block table entry', asy
 });
 
 test('Verify hash gives the content SHA-256 the manifest records', async ({ app, dir }) => {
-  const manifest = JSON.parse(await readFile(join(FIXTURES_DIR, 'manifest.json'), 'utf8')) as ManifestEntry[];
-  const entry = manifest.find((e) => e.file === 'vhd/qemu-dynamic-ext2.vhd');
+  const entry = entryOf('vhd/qemu-dynamic-ext2.vhd');
   expect(entry?.contentSha256).toMatch(/^[0-9a-f]{64}$/);
   await copyFixture('vhd/qemu-dynamic-ext2.vhd', dir);
   await drop(app, ['qemu-dynamic-ext2.vhd']);

@@ -1,14 +1,14 @@
 // Files for the end-to-end tests: fixture copies (the shared folder is never written) and raw disks.
-import { copyFile, chmod } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { FIXTURES_DIR } from './app-test';
+import { copyFixture as copyUnpacked } from '../helpers/fixtures';
 
-/** Copies ../shared/fixtures/<file> into `dir`; returns the copy's path. */
+/** Copies the unpacked fixture `file` into `dir` (as `name`), companions beside it; returns the copy's path. */
 export async function copyFixture(file: string, dir: string, name = basename(file)): Promise<string> {
-  const target = join(dir, name);
-  await copyFile(join(FIXTURES_DIR, file), target);
-  await chmod(target, 0o644);
-  return target;
+  const copy = await copyUnpacked(file, dir);
+  if (name === basename(file)) return copy;
+  await rename(copy, join(dir, name));
+  return join(dir, name);
 }
 
 /** A raw disk of `size` bytes with 1 MiB of distinct data every `stride` bytes (holes between). Fast to write. */

@@ -1,12 +1,13 @@
-// The images the fuzzer starts from: every fixture in ../shared/fixtures, plus fixed, dynamic and differencing
-// VHDs Platter makes with data in known places. Each seed lives in its own folder with what it needs beside it.
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+// The images the fuzzer starts from: every VHD and VHDX fixture in ../shared/fixtures whose file is small enough to
+// rewrite for each case, plus fixed, dynamic and differencing VHDs Platter makes with data in known places. Each
+// seed lives in its own folder with what it needs beside it.
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { convertImage } from '../../electron/engine/ops/convert';
 import { createImage } from '../../electron/engine/ops/create';
 import { InPlaceVhdWriter } from '../../electron/engine/ops/in-place-writer';
 import { seededBytes, writeRaw } from '../helpers/data';
-import { fixturePath, manifest } from '../helpers/fixtures';
+import { copyFixture, fixturePath, manifest } from '../helpers/fixtures';
 
 export interface Seed {
   readonly name: string;
@@ -21,15 +22,18 @@ export interface Seed {
 
 const MiB = 1024 * 1024;
 const KiB = 1024;
+/** Each case writes its mutated copy: larger files (a 260 MiB Disk2vhd image) would make the run slow, not better. */
+const MAX_SEED_FILE = 80 * MiB;
 
 export async function buildCorpus(root: string): Promise<Seed[]> {
   const seeds: Seed[] = [];
   for (const entry of manifest()) {
+    if (entry.format !== 'vhd' && entry.format !== 'vhdx') continue;
+    if ((await stat(fixturePath(entry.file))).size > MAX_SEED_FILE) continue;
     const dir = join(root, `fixture-${seeds.length}`);
     await mkdir(dir, { recursive: true });
-    const target = basename(entry.file);
-    await copyFile(fixturePath(entry.file), join(dir, target));
-    seeds.push({ name: entry.file, format: entry.format, dir, target, parent: null });
+    await copyFixture(entry.file, dir);
+    seeds.push({ name: entry.file, format: entry.format, dir, target: basename(entry.file), parent: null });
   }
   const made = async (name: string, make: (dir: string) => Promise<void>, parent: string | null = null) => {
     const dir = join(root, name);

@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('../..', import.meta.url)),
     include: ['test/fuzz/fuzz.test.ts'],
+    globalSetup: ['test/helpers/fixtures-setup.ts'],
     env: { PLATTER_FUZZ_CASES: process.env.PLATTER_FUZZ_CASES ?? '20000' },
     hookTimeout: 300_000,
   },

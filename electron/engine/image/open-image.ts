@@ -4,6 +4,7 @@ import { PlatterError } from '../errors';
 import { ascii } from '../format/fields';
 import { FOOTER_SIZE, hasFooterCookie } from '../format/footer';
 import type { DiskImage, ImageFormat } from './disk-image';
+import { foreignFormat, unsupportedFormat } from './foreign-formats';
 import { findParent, readParentReference } from './parent-reference';
 import { refuseIfInterrupted } from './pending-journal';
 import { RandomAccessFile } from './random-access-file';
@@ -15,13 +16,18 @@ import { readVhdStructure } from './vhd-structure';
 /** Deepest differencing chain followed before giving up (Hyper-V itself stops far earlier). */
 export const MAX_CHAIN_DEPTH = 64;
 
-/** Tells a file's format from its signatures: VHDX's at the start, VHD's footer at the end (or its copy at the start). */
+/**
+ * Tells a file's format from its signatures: VHDX's at the start, VHD's footer at the end (or its copy at the
+ * start). A container Platter does not read yet (qcow2, VMDK, VDI...) is refused by name, never taken for raw.
+ */
 export async function detectFormat(file: RandomAccessFile): Promise<ImageFormat> {
   const size = file.size;
   if (size >= 8 && ascii(await file.readAt(0, 8), 0, 8) === 'vhdxfile') return 'vhdx';
   if (size >= FOOTER_SIZE && hasFooterCookie(await file.readAt(size - FOOTER_SIZE, 8))) return 'vhd';
   if (size >= FOOTER_SIZE - 1 && hasFooterCookie(await file.readAt(size - FOOTER_SIZE + 1, 8))) return 'vhd';
   if (size >= FOOTER_SIZE && hasFooterCookie(await file.readAt(0, 8))) return 'vhd';
+  const foreign = await foreignFormat(file);
+  if (foreign) throw unsupportedFormat(file.path, foreign);
   return 'raw';
 }
 

@@ -6,6 +6,8 @@ import { hasVhdxSignature } from '../format/vhdx/file-identifier';
 import { HEADER_OFFSETS, HEADER_SIZE, selectHeader } from '../format/vhdx/header';
 import type { VhdxParentLocator } from '../format/vhdx/parent-locator';
 import { bitRuns } from '../format/vhdx/sector-bitmap';
+import { withLogReplayed } from '../format/vhdx/replayed-source';
+import type { VhdxFile } from '../format/vhdx/replayed-source';
 import { readVhdxStructure } from '../format/vhdx/structure';
 import type { VhdxStructure } from '../format/vhdx/structure';
 import { checkReadRange } from './disk-image';
@@ -26,7 +28,7 @@ export class VhdxImage implements DiskImage {
   private readonly bitmaps = new Map<number, Uint8Array>();
 
   constructor(
-    private readonly file: RandomAccessFile,
+    private readonly file: VhdxFile,
     readonly structure: VhdxStructure,
     readonly parent: DiskImage | null,
   ) {}
@@ -157,13 +159,15 @@ export class VhdxImage implements DiskImage {
 }
 
 /**
- * Opens a VHDX whose file is already open. A differencing disk's parent is located from its parent locator, its
- * identity checked against the locator's parent_linkage, and then opened with `openParent`.
+ * Opens a VHDX whose file is already open, read as its log's replay leaves it. A differencing disk's parent is
+ * located from its parent locator, its identity checked against the locator's parent_linkage, and then opened with
+ * `openParent`.
  */
 export async function openVhdx(
-  file: RandomAccessFile,
+  opened: RandomAccessFile,
   openParent: (path: string) => Promise<DiskImage>,
 ): Promise<VhdxImage> {
+  const file = await withLogReplayed(opened);
   const structure = await readVhdxStructure(file);
   const locator = structure.metadata.parentLocator;
   if (!structure.metadata.hasParent || !locator) return new VhdxImage(file, structure, null);

@@ -51,7 +51,8 @@ export async function hashImage(
   control: JobControl = {},
   options: HashOptions = {},
 ): Promise<HashResult> {
-  const image = await openImage(path, { consistent: !options.forceShare });
+  // A raw disk hashes as sha256sum hashes it; a file in a container Platter does not read is refused by name.
+  const image = await openImage(path, { consistent: !options.forceShare, allowRaw: true });
   try {
     return { path: image.path, sha256: await hashDisk(image, control), virtualSize: image.virtualSize };
   } finally {

@@ -2,6 +2,7 @@
 import { isPlatterError } from '../errors';
 import type { PlatterError } from '../errors';
 import type { DiskType } from '../format/footer';
+import { withLogReplayed } from '../format/vhdx/replayed-source';
 import { readVhdxStructure } from '../format/vhdx/structure';
 import type { OtherUse } from '../image/image-lock';
 import { otherUseWarning } from '../image/image-lock';
@@ -50,9 +51,10 @@ export interface VhdxRead {
 export async function readVhdxInfo(path: string): Promise<VhdxRead> {
   const file = await RandomAccessFile.open(path);
   try {
-    const s = await readVhdxStructure(file);
+    const view = await withLogReplayed(file);
+    const s = await readVhdxStructure(view);
     const m = s.metadata;
-    const states = new VhdxImage(file, s, m.hasParent ? PARENT_NOT_OPENED : null).blockStates();
+    const states = new VhdxImage(view, s, m.hasParent ? PARENT_NOT_OPENED : null).blockStates();
     const inUse = file.otherUse();
     const warnings = [...[otherUseWarning(inUse)].filter((w) => w !== null), ...s.warnings];
     let parent: VhdxInfo['parent'] = null;

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CheckReport } from '../../../electron/engine/ops/check';
 import { cli, platter } from '../../helpers/cli';
-import { copyFixture, fixturePath, fixturesAvailable, manifest } from '../../helpers/fixtures';
+import { copyFixture, fixturePath, fixturesAvailable, hashedQuickly, readableEntries } from '../../helpers/fixtures';
 import { useTempDirs } from '../../helpers/temp-dir';
 
 const MiB = 1024 ** 2;
@@ -62,7 +62,7 @@ describe('hash', () => {
   });
 
   describe.skipIf(!fixturesAvailable)('real images', () => {
-    const readable = manifest().filter((e) => e.format === 'vhd' && e.contentSha256);
+    const readable = readableEntries().filter(hashedQuickly);
     it.each(readable.map((e) => [e.file, e.contentSha256] as const))('%s', async (file, sha256) => {
       const path = fixturePath(file);
       expect(await cli('hash', path)).toEqual({ code: 0, stdout: `${sha256}  ${path}\n`, stderr: '' });

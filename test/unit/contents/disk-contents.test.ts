@@ -9,7 +9,7 @@ import type { DiskContents } from '../../../electron/engine/contents/disk-conten
 import { openImage } from '../../../electron/engine/image/open-image';
 import { convertImage } from '../../../electron/engine/ops/convert';
 import { cli } from '../../helpers/cli';
-import { fixturePath, fixturesAvailable, manifest } from '../../helpers/fixtures';
+import { fixturePath, fixturesAvailable, readableEntries } from '../../helpers/fixtures';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { tools } from '../../helpers/tools';
 
@@ -35,16 +35,18 @@ interface Seen {
 function blkid(raw: string, offset?: number): [string, string | null] | null {
   let out = '';
   try {
-    out = execFileSync('blkid', ['-p', ...(offset ? ['-O', String(offset)] : []), '-o', 'export', raw], {
+    out = execFileSync('blkid', ['-p', ...(offset ? ['-O', String(offset)] : []), '-o', 'udev', raw], {
       encoding: 'utf8',
     });
   } catch {
     return null; // exit 2: nothing found
   }
   const field = (name: string) => out.match(new RegExp(`^${name}=(.*)$`, 'm'))?.[1];
-  const type = field('TYPE');
-  // blkid escapes spaces in its export format.
-  return type ? [type, field('LABEL')?.replace(/\\ /g, ' ') ?? null] : null;
+  const type = field('ID_FS_TYPE');
+  // The udev format escapes spaces and unsafe ASCII as \xNN and keeps UTF-8 as it is (export prints it as M-x).
+  const encoded = field('ID_FS_LABEL_ENC');
+  const label = encoded?.replace(/\\x([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return type ? [type, label ?? null] : null;
 }
 
 interface SfdiskTable {
@@ -116,7 +118,7 @@ async function contentsOf(path: string): Promise<DiskContents> {
   }
 }
 
-const readable = manifest().filter((e) => e.contentSha256);
+const readable = readableEntries();
 
 describe.skipIf(!tools.sfdisk || !tools.blkid)('disk contents', () => {
   it.runIf(fixturesAvailable).each(readable.map((e) => [e.file] as const))(

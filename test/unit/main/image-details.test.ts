@@ -1,10 +1,10 @@
 // image:info on real images from ../shared/fixtures (Hyper-V, Windows, VirtualBox, qemu, mkimg; VHD and VHDX).
 import { describe, expect, it } from 'vitest';
 import { imageDetails } from '../../../electron/main/image-service';
-import { fixturePath, fixturesAvailable, manifest } from '../../helpers/fixtures';
+import { fixturePath, fixturesAvailable, readableEntries } from '../../helpers/fixtures';
 
 describe.skipIf(!fixturesAvailable)('image details of real images', () => {
-  it.each(manifest().filter((f) => !f.expect))('$file', async (fixture) => {
+  it.each(readableEntries().filter((f) => f.format !== 'raw'))('$file', async (fixture) => {
     const details = await imageDetails(fixturePath(fixture.file));
     expect(details.format).toBe(fixture.format);
     expect(details.virtualSize).toBe(fixture.virtualSize);
@@ -20,7 +20,7 @@ describe.skipIf(!fixturesAvailable)('image details of real images', () => {
     }
     if (details.format === 'vhd') {
       // The manifest reads "'win ' 0x000a0000 'Wi2k'": creator, version, host.
-      expect(fixture.creatorApp.startsWith(`'${details.creatorApp}'`)).toBe(true);
+      if (fixture.creatorApp) expect(fixture.creatorApp.startsWith(`'${details.creatorApp}'`)).toBe(true);
       expect(details.consumerSizes.qemuImg).toBe(fixture.qemuImg72VirtualSize ?? details.consumerSizes.qemuImg);
     }
   });

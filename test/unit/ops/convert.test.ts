@@ -9,7 +9,7 @@ import { inspectImage } from '../../../electron/engine/ops/info';
 import { roundUpToGeometry } from '../../../electron/engine/ops/presets';
 import { geometryForSectors, geometrySectors } from '../../../electron/engine/format/geometry';
 import { sha256File, writeRaw } from '../../helpers/data';
-import { fixturePath, fixturesAvailable, manifest } from '../../helpers/fixtures';
+import { fixturePath, fixturesAvailable, readableEntries } from '../../helpers/fixtures';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { qemuVirtualSize, run, tools, vhdiMediaSize } from '../../helpers/tools';
 
@@ -159,7 +159,7 @@ describe('bad requests', () => {
   });
 });
 
-const vhdx = manifest().filter((e) => e.format === 'vhdx');
+const vhdx = readableEntries('vhdx');
 
 describe.skipIf(!fixturesAvailable)('VHDX fixtures convert to VHD', () => {
   it.each(vhdx.map((e) => [e.file, e] as const))('%s', async (_name, entry) => {

@@ -8,16 +8,19 @@ import { NIL_GUID } from './guid';
 import { HEADER_SECTION_SIZE } from './header-section';
 import { HEADER_OFFSETS, HEADER_SIZE, checkHeaderFields, selectHeader } from './header';
 import type { VhdxHeader } from './header';
+import type { LogReplay } from './log';
 import { knownItems, parseMetadata } from './metadata-items';
 import type { VhdxMetadata } from './metadata-items';
 import { METADATA_TABLE_SIZE, parseMetadataTable } from './metadata-table';
 import { REGION_TABLE_OFFSETS, REGION_TABLE_SIZE, selectRegions } from './region-table';
 import type { RegionEntry } from './region-table';
 
-/** What the structure reader needs of a file (RandomAccessFile has it). */
+/** What the structure reader needs of a file (RandomAccessFile has it, and so has a file read with its log replayed). */
 export interface VhdxSource {
   readonly path: string;
   readonly size: number;
+  /** The log replayed over the file's bytes (replayed-source.ts), when it held updates. */
+  readonly replay?: LogReplay | null;
   readAt(position: number, length: number): Promise<Uint8Array>;
 }
 
@@ -32,6 +35,8 @@ export interface VhdxStructure {
   readonly metadata: VhdxMetadata;
   readonly geometry: BatGeometry;
   readonly bat: VhdxBat;
+  /** The log's updates, replayed in memory over the file (which still holds them only in its log); or null. */
+  readonly replay: LogReplay | null;
   readonly warnings: readonly string[];
 }
 
@@ -54,11 +59,12 @@ async function readStructure(file: VhdxSource): Promise<VhdxStructure> {
   const header = current.header;
   checkHeaderFields(header, file.size);
   // A non-zero LogGuid means the log must be replayed before anything past it can be trusted (MS-VHDX 2.2.2).
-  if (header.logGuid !== NIL_GUID) {
+  const replay = file.replay ?? null;
+  if (header.logGuid !== NIL_GUID && !replay) {
     throw new PlatterError(
       'VHDX_LOG_NOT_EMPTY',
-      `${file.path} has a log of updates that were never applied to the disk (it was not closed cleanly, or is still attached), and Platter cannot replay it`,
-      'attach it once in Hyper-V or Windows (or run `qemu-img check -r all` on it), which replays the log, then try again',
+      `${file.path} has a log of updates that were never written into the disk (it was not closed cleanly, or is still attached)`,
+      'run `platter check --repair` on it, which writes the log in, then try again',
       { path: file.path, logGuid: header.logGuid },
     );
   }
@@ -92,8 +98,16 @@ async function readStructure(file: VhdxSource): Promise<VhdxStructure> {
     metadata,
     geometry,
     bat,
-    warnings: [...current.warnings, ...regions.warnings],
+    replay,
+    warnings: [...current.warnings, ...regions.warnings, ...(replay ? [replayWarning(replay)] : [])],
   };
+}
+
+function replayWarning(replay: LogReplay): string {
+  const updates = replay.writes.length;
+  if (updates === 0)
+    return 'the VHDX header names a log, but the log holds no valid updates: there was nothing to replay';
+  return `the VHDX log holds ${updates} update${updates === 1 ? '' : 's'} never written into the disk (it was not closed cleanly); they are read as applied, as Hyper-V and qemu-img apply them; \`platter check --repair\` writes them in`;
 }
 
 async function readBat(file: VhdxSource, region: RegionEntry, geometry: BatGeometry): Promise<VhdxBat> {

@@ -5,8 +5,8 @@ import { BITMAP_STATE, PAYLOAD_STATE } from '../../format/vhdx/bat';
 import { MIB } from '../../format/vhdx/fields';
 import { HEADER_SECTION_SIZE } from '../../format/vhdx/header-section';
 import { HEADER_OFFSETS, HEADER_SIZE, checkHeaderFields, parseHeader, selectHeader } from '../../format/vhdx/header';
-import { NIL_GUID } from '../../format/vhdx/guid';
 import { REGION_TABLE_OFFSETS, REGION_TABLE_SIZE, parseRegionTable } from '../../format/vhdx/region-table';
+import { withLogReplayed } from '../../format/vhdx/replayed-source';
 import { readVhdxStructure } from '../../format/vhdx/structure';
 import type { VhdxStructure } from '../../format/vhdx/structure';
 import type { RandomAccessFile } from '../../image/random-access-file';
@@ -27,12 +27,6 @@ export async function checkVhdx(file: RandomAccessFile, add: AddProblem): Promis
   try {
     const current = selectHeader(headers[0]!, headers[1]!);
     checkHeaderFields(current.header, file.size);
-    if (current.header.logGuid !== NIL_GUID) {
-      const message =
-        'the log holds updates never applied to the disk (it was not closed cleanly); Platter cannot replay it';
-      add('VHDX_LOG_NOT_EMPTY', 'error', current.header.logOffset, message);
-      return;
-    }
   } catch (err) {
     if (!isPlatterError(err)) throw err;
     add(err.code, 'error', null, err.message);
@@ -43,11 +37,16 @@ export async function checkVhdx(file: RandomAccessFile, add: AddProblem): Promis
     return;
   let structure: VhdxStructure;
   try {
-    structure = await readVhdxStructure(file);
+    structure = await readVhdxStructure(await withLogReplayed(file));
   } catch (err) {
     if (!isPlatterError(err)) throw err;
     add(err.code, 'error', typeof err.details.offset === 'number' ? err.details.offset : null, err.message);
     return;
+  }
+  if (structure.replay?.writes.length) {
+    const updates = structure.replay.writes.length;
+    const message = `the log holds ${updates} update${updates === 1 ? '' : 's'} never written into the disk (it was not closed cleanly); readers that replay the log see them, and \`platter check --repair\` writes them in`;
+    add('VHDX_LOG_NOT_EMPTY', 'error', structure.header.logOffset, message);
   }
   checkPlacement(structure, add);
   const locator = structure.metadata.parentLocator;
