@@ -77,6 +77,12 @@ const fsCodes: Record<string, [ErrorCode, (path: string) => string, string]> = {
     (p) => `${p} is in use by another program`,
     'stop the virtual machine or close the program that uses it, then try again',
   ],
+  ENAMETOOLONG: [
+    'NAME_TOO_LONG',
+    (p) =>
+      `the path ${p.length > 200 ? `${p.slice(0, 100)}…${p.slice(-60)}` : p} is longer than the file system allows`,
+    'choose a shorter name or a folder nearer the top',
+  ],
   EROFS: ['READ_ONLY_FS', (p) => `${p} is on a read-only file system`, 'write to a writable folder'],
   ENOTDIR: ['NOT_FOUND', (p) => `a folder in the path ${p} is not a folder`, 'check the path and try again'],
   EFBIG: [

@@ -31,7 +31,7 @@ Example:
       if (values.json) io.stdout(JSON.stringify(result, null, 2) + '\n');
       else
         io.stdout(
-          `Merged ${result.mergedBlocks} blocks of ${result.child} into ${result.parent}${result.childRemoved ? '; the child was removed' : '; the child was kept'}\n`,
+          `Merged ${result.mergedBlocks} blocks of ${result.child} into ${result.parent}${result.childRemoved ? '; the child was removed' : values['keep-child'] === true ? '; the child was kept' : '; the child was not removed (see the warning)'}\n`,
         );
     } finally {
       bar.end();

@@ -60,13 +60,22 @@ export function otherUseWarning(use: OtherUse): string | null {
   return null;
 }
 
+/** What a consistent reader holds while it copies or hashes: it reads, and lets no one write or resize. */
+const HELD_BY_READER = [PERM_BASE + PERM.consistentRead, SHARED_BASE + PERM.write, SHARED_BASE + PERM.resize];
+
 /**
- * Refuses a source that another program is writing (a running VM): a copy or a hash taken now would mix old and
- * new sectors. Readers are no obstacle, nor are this program's own claims.
+ * Holds a source against writers for as long as it is open (a copy or a hash taken while it changes would mix old
+ * and new sectors): refuses one another program writes (a running VM), and keeps anyone from starting to write or
+ * resize it until it is closed, as qemu-img does for its sources. Readers are no obstacle, nor are this program's
+ * own claims.
  */
-export function refuseIfWritten(fd: number, path: string, stat: Stats): void {
+export function holdAgainstWriters(fd: number, path: string, stat: Stats): void {
   if (held.has(fileKey(stat))) return;
-  if (nativeAddon()?.lockedByOthers?.(fd, PERM_BASE + PERM.write, 1) === true) {
+  const addon = nativeAddon();
+  if (!addon?.lockedByOthers) return;
+  // Lock first, then look: a writer that starts in between is then seen, not missed.
+  for (const byte of HELD_BY_READER) addon.sharedLock?.(fd, byte, 1);
+  if (addon.lockedByOthers(fd, PERM_BASE + PERM.write, 1) === true) {
     throw new PlatterError(
       'IN_USE',
       `${path} is being written by another program (a running virtual machine?), so its content cannot be read consistently now`,

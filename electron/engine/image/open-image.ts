@@ -6,7 +6,7 @@ import { FOOTER_SIZE, hasFooterCookie } from '../format/footer';
 import type { DiskImage, ImageFormat } from './disk-image';
 import { foreignFormat, unsupportedFormat } from './foreign-formats';
 import { findParent, readParentReference } from './parent-reference';
-import { refuseIfInterrupted } from './pending-journal';
+import { rollBackInterrupted } from '../ops/undo-journal';
 import { RandomAccessFile } from './random-access-file';
 import { RawImage } from './raw-image';
 import { VhdImage } from './vhd-image';
@@ -36,6 +36,11 @@ export interface OpenOptions {
   readonly allowRaw?: boolean;
   /** The content will be copied or hashed: refuse a file (or a parent) another program is writing. */
   readonly consistent?: boolean;
+  /**
+   * The image will be changed in place: claim it (image-lock.ts) before its first byte is read, so that nothing
+   * another program writes between this read and the change is lost. Its parents are only read.
+   */
+  readonly claim?: boolean;
 }
 
 /** Opens an image of any supported format read-only, following differencing chains. */
@@ -44,11 +49,10 @@ export async function openImage(path: string, options: OpenOptions = {}): Promis
 }
 
 async function openInChain(path: string, options: OpenOptions, chain: string[]): Promise<DiskImage> {
-  const file = await RandomAccessFile.open(path, 'r', options.consistent ? 'consistent' : 'none');
-  await refuseIfInterrupted(path).catch(async (err: unknown) => {
-    await file.close();
-    throw err;
-  });
+  // A change killed half-way is undone before anything is read (its journal is beside the image).
+  await rollBackInterrupted(path);
+  const guard = chain.length === 0 && options.claim ? 'claim' : options.consistent ? 'consistent' : 'none';
+  const file = await RandomAccessFile.open(path, 'r', guard);
   try {
     const format = await detectFormat(file);
     if (format === 'raw') {

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PlatterError, fromFsError } from '../errors';
 import { blockDeviceSize } from './device-size';
-import { claimForChange, otherUse, refuseIfWritten } from './image-lock';
+import { claimForChange, holdAgainstWriters, otherUse } from './image-lock';
 import type { OtherUse } from './image-lock';
 import { pushExtent } from './disk-image';
 import type { Extent } from './disk-image';
@@ -62,12 +62,15 @@ export class RandomAccessFile {
     private readonly handle: FileHandle,
     private currentSize: number,
     readonly writable: boolean,
+    /** The name errors give: a temporary output is named by the file it becomes. */
+    private readonly shownAs: string = path,
   ) {}
 
   /**
    * Opens `path`. The guard (image-lock.ts): 'claim', the default for 'r+', first makes sure no other program uses
    * the image and holds it against them until the file is closed, as an in-place change must; 'consistent' refuses
-   * a file another program is writing, as a source whose content is copied or hashed must.
+   * a file another program is writing and keeps others from writing it until it is closed, as a source whose
+   * content is copied or hashed must.
    */
   static async open(
     path: string,
@@ -89,7 +92,7 @@ export class RandomAccessFile {
       const size = stat.isBlockDevice() ? await blockDeviceSize(handle.fd, stat.rdev, path) : stat.size;
       const file = new RandomAccessFile(path, handle, size, mode === 'r+');
       if (guard === 'claim') file.releaseClaim = claimForChange(handle.fd, path, stat);
-      else if (guard === 'consistent') refuseIfWritten(handle.fd, path, stat);
+      else if (guard === 'consistent') holdAgainstWriters(handle.fd, path, stat);
       return file;
     } catch (err) {
       await handle?.close().catch(() => undefined);
@@ -97,10 +100,10 @@ export class RandomAccessFile {
     }
   }
 
-  /** Wraps an already-open handle (used by writers that created the file). */
-  static async fromHandle(path: string, handle: FileHandle): Promise<RandomAccessFile> {
+  /** Wraps an already-open handle (used by writers that created the file), named in errors as `shownAs`. */
+  static async fromHandle(path: string, handle: FileHandle, shownAs = path): Promise<RandomAccessFile> {
     const stat = await handle.stat();
-    return new RandomAccessFile(path, handle, stat.size, true);
+    return new RandomAccessFile(path, handle, stat.size, true, shownAs);
   }
 
   /** How another program holds this file (image-lock.ts), for `info`. */
@@ -132,7 +135,7 @@ export class RandomAccessFile {
         done += bytesRead;
       }
     } catch (err) {
-      throw fromFsError(err, this.path);
+      throw fromFsError(err, this.shownAs);
     }
   }
 
@@ -149,9 +152,9 @@ export class RandomAccessFile {
     if (!valid || position + length > this.currentSize) {
       throw new PlatterError(
         'VHD_TRUNCATED',
-        `${this.path} is shorter than its structures say: a read at ${position} of ${length} bytes passes its end (${this.currentSize} bytes)`,
+        `${this.shownAs} is shorter than its structures say: a read at ${position} of ${length} bytes passes its end (${this.currentSize} bytes)`,
         'the file was cut short (an interrupted copy or download); copy it again',
-        { path: this.path, offset: position },
+        { path: this.shownAs, offset: position },
       );
     }
   }
@@ -164,7 +167,7 @@ export class RandomAccessFile {
         done += bytesWritten;
       }
     } catch (err) {
-      throw fromFsError(err, this.path);
+      throw fromFsError(err, this.shownAs);
     }
     this.currentSize = Math.max(this.currentSize, position + source.length);
     this.startWriteback(position, source.length);
@@ -231,7 +234,7 @@ export class RandomAccessFile {
     try {
       await this.handle.truncate(length);
     } catch (err) {
-      throw fromFsError(err, this.path);
+      throw fromFsError(err, this.shownAs);
     }
     this.currentSize = length;
     countWrite();
@@ -243,7 +246,7 @@ export class RandomAccessFile {
       if (this.flushError) throw this.flushError;
       await this.handle.sync();
     } catch (err) {
-      throw fromFsError(err, this.path);
+      throw fromFsError(err, this.shownAs);
     } finally {
       this.draining = false;
     }

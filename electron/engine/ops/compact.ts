@@ -37,8 +37,11 @@ export async function compactImage(options: CompactOptions, control: JobControl 
   const path = resolve(options.path);
   const output = resolve(options.output ?? options.path);
   const inPlace = output === path;
-  // In place, the rewrite claims the image (output-file.ts); a copy must not read one that is being written.
-  const image = await openImage(path, { consistent: !inPlace && !options.dryRun });
+  // In place, the image is claimed before its first read and until the new one replaces it (output-file.ts keeps
+  // the claim through the rename), so nothing another program writes meanwhile is lost; a copy holds its source
+  // against writers while it reads.
+  const writes = !options.dryRun;
+  const image = await openImage(path, { claim: inPlace && writes, consistent: !inPlace && writes });
   try {
     if (!(image instanceof VhdImage))
       throw new PlatterError('UNSUPPORTED', `${path} is not a VHD`, 'compact works on dynamic and differencing VHDs');

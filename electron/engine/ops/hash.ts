@@ -51,8 +51,7 @@ export async function hashImage(
   control: JobControl = {},
   options: HashOptions = {},
 ): Promise<HashResult> {
-  // A raw disk hashes as sha256sum hashes it; a file in a container Platter does not read is refused by name.
-  const image = await openImage(path, { consistent: !options.forceShare, allowRaw: true });
+  const image = await openImage(path, { consistent: !options.forceShare });
   try {
     return { path: image.path, sha256: await hashDisk(image, control), virtualSize: image.virtualSize };
   } finally {

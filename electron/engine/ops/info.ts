@@ -14,7 +14,7 @@ import { findParent, readParentReference } from '../image/parent-reference';
 import type { ParentLocator } from '../image/parent-reference';
 import { otherUseWarning } from '../image/image-lock';
 import type { OtherUse } from '../image/image-lock';
-import { refuseIfInterrupted } from '../image/pending-journal';
+import { rollBackInterrupted } from './undo-journal';
 import { RandomAccessFile } from '../image/random-access-file';
 import { readVhdStructure } from '../image/vhd-structure';
 
@@ -80,11 +80,8 @@ function versionString(v: number): string {
 /** Reads an image's headers (never its data) and describes it. A missing parent is a warning here, not an error. */
 export async function inspectImage(path: string): Promise<ImageInfo> {
   const absolute = resolve(path);
+  await rollBackInterrupted(absolute);
   const file = await RandomAccessFile.open(absolute);
-  await refuseIfInterrupted(absolute).catch(async (err: unknown) => {
-    await file.close();
-    throw err;
-  });
   try {
     const format = await detectFormat(file);
     if (format !== 'vhd') {

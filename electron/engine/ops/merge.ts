@@ -1,6 +1,6 @@
 import { readdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { PlatterError, throwIfAborted } from '../errors';
+import { PlatterError, fromFsError, throwIfAborted } from '../errors';
 import { UNALLOCATED } from '../format/bat';
 import { sectorRuns } from '../format/bitmap';
 import { SECTOR } from '../format/fields';
@@ -27,26 +27,60 @@ export interface MergeResult {
   readonly warnings: readonly string[];
 }
 
-/** Other differencing disks in `folder` whose parent UUID is `uuid` (skipping `except`). */
-async function childrenOf(folder: string, uuid: string, except: string): Promise<string[]> {
+/** Folder entries looked at when searching for other children: a guard against a huge tree, not a real limit. */
+const MAX_SCANNED = 5000;
+
+/**
+ * The folders other children of a parent are usually in: the child's and the parent's own, their subfolders (one
+ * per VM, beside a shared base), and the child's sibling folders. Children anywhere else cannot be found.
+ */
+async function nearbyFolders(childPath: string, parentPath: string): Promise<string[]> {
+  const subfolders = async (folder: string) =>
+    (await readdir(folder, { withFileTypes: true }).catch(() => []))
+      .filter((e) => e.isDirectory())
+      .slice(0, MAX_SCANNED)
+      .map((e) => join(folder, e.name));
+  const own = [dirname(childPath), dirname(parentPath)];
+  const around = [...(await subfolders(dirname(parentPath))), ...(await subfolders(dirname(dirname(childPath))))];
+  return [...new Set([...own, ...around])];
+}
+
+/** Differencing VHDs in `folders` whose parent UUID is `uuid` (skipping `except`). */
+async function childrenOf(folders: readonly string[], uuid: string, except: string): Promise<string[]> {
   const found: string[] = [];
-  for (const name of await readdir(folder).catch(() => [] as string[])) {
-    if (!/\.vhd$/i.test(name)) continue;
-    const path = join(folder, name);
-    if (path === except) continue;
-    const file = await RandomAccessFile.open(path).catch(() => null);
-    if (!file) continue;
-    try {
-      if ((await detectFormat(file)) !== 'vhd') continue;
-      const s = await readVhdStructure(file);
-      if (s.header && s.footer.diskType === 'differencing' && s.header.parentUuid === uuid) found.push(path);
-    } catch {
-      // Unreadable neighbours are not ours to judge here.
-    } finally {
-      await file.close();
+  let scanned = 0;
+  for (const folder of folders) {
+    for (const name of await readdir(folder).catch(() => [] as string[])) {
+      if (++scanned > MAX_SCANNED) return found;
+      if (!/\.vhd$/i.test(name)) continue;
+      const path = join(folder, name);
+      if (path === except) continue;
+      const file = await RandomAccessFile.open(path).catch(() => null);
+      if (!file) continue;
+      try {
+        if ((await detectFormat(file)) !== 'vhd') continue;
+        const s = await readVhdStructure(file);
+        if (s.header && s.footer.diskType === 'differencing' && s.header.parentUuid === uuid) found.push(path);
+      } catch {
+        // Unreadable neighbours are not ours to judge here.
+      } finally {
+        await file.close();
+      }
     }
   }
   return found;
+}
+
+/** A merge that stopped part-way: what the two files hold now, and that running it again finishes it. */
+function stoppedPartWay(err: unknown, childPath: string, parentPath: string): PlatterError {
+  const cause = fromFsError(err, parentPath);
+  if (cause.code === 'CANCELLED' || cause.code === 'IN_USE') return cause;
+  return new PlatterError(
+    cause.code,
+    `the merge stopped part-way (${cause.message}): ${parentPath} holds part of the changes of ${childPath}, which is intact, so together they still read as the child did`,
+    `fix the cause${cause.code === 'NO_SPACE' ? ' (free some space, but keep the child)' : ''}, then run the same merge again to finish it`,
+    { ...cause.details, path: parentPath },
+  );
 }
 
 /**
@@ -77,8 +111,8 @@ export async function mergeImage(options: MergeOptions, control: JobControl = {}
         'only VHD parents can be merged into',
       );
     const parentPath = child.parent.path;
-    const folder = dirname(childPath);
-    const grandchildren = await childrenOf(folder, child.structure.footer.uuid, childPath);
+    const folders = await nearbyFolders(childPath, parentPath);
+    const grandchildren = await childrenOf(folders, child.structure.footer.uuid, childPath);
     if (grandchildren.length > 0 && !options.keepChild) {
       throw new PlatterError(
         'BAD_ARGUMENT',
@@ -86,12 +120,36 @@ export async function mergeImage(options: MergeOptions, control: JobControl = {}
         'merge with --keep-child, or merge those children first',
       );
     }
-    const siblings = await childrenOf(folder, child.parent.structure.footer.uuid, childPath);
-    const warnings = siblings.map((s) => `${s} is another child of ${parentPath}: the merge changes what it reads`);
-    const mergedBlocks = await copyIntoParent(child, parentPath, control);
+    // Every other child of the parent reads the parent where it holds nothing: writing into it changes them.
+    const siblings = await childrenOf(folders, child.parent.structure.footer.uuid, childPath);
+    if (siblings.length > 0) {
+      throw new PlatterError(
+        'BAD_ARGUMENT',
+        `${parentPath} is also the parent of ${siblings.join(', ')}: merging ${childPath} into it would change what ${siblings.length === 1 ? 'that disk reads' : 'those disks read'}; nothing was changed`,
+        `to keep them, write the child out as a disk of its own instead: \`platter convert ${childPath} merged.vhd\``,
+        { path: childPath, siblings },
+      );
+    }
+    const mergedBlocks = await copyIntoParent(child, parentPath, control).catch((err: unknown) => {
+      throw stoppedPartWay(err, childPath, parentPath);
+    });
     await child.close();
-    if (!options.keepChild) await unlink(childPath);
-    return { child: childPath, parent: parentPath, mergedBlocks, childRemoved: !options.keepChild, warnings };
+    const warnings: string[] = [];
+    let childRemoved = false;
+    if (!options.keepChild) {
+      // The merge itself is done: a child that cannot be removed reads exactly as its parent now.
+      childRemoved = await unlink(childPath).then(
+        () => true,
+        (err: unknown) => {
+          const why = fromFsError(err, childPath).message;
+          warnings.push(
+            `the merge is complete, but ${childPath} could not be removed (${why}); it now reads exactly as ${parentPath}, so remove it yourself`,
+          );
+          return false;
+        },
+      );
+    }
+    return { child: childPath, parent: parentPath, mergedBlocks, childRemoved, warnings };
   } finally {
     await child.close();
     await claim.close();

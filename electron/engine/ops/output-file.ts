@@ -18,7 +18,8 @@ export function tempPathFor(destination: string): string {
   );
 }
 
-function processAlive(pid: number): boolean {
+/** Whether process `pid` still runs (a permission error means it does, as another user's). */
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -128,7 +129,7 @@ export async function writeNewFile(
     const handle = await open(temp, 'wx+', options.mode ?? 0o666).catch((err: unknown) => {
       throw fromFsError(err, target);
     });
-    file = await RandomAccessFile.fromHandle(temp, handle);
+    file = await RandomAccessFile.fromHandle(temp, handle, target);
     await write(file);
     throwIfAborted(signal);
     await file.sync();
@@ -139,6 +140,14 @@ export async function writeNewFile(
   } catch (err) {
     await file?.close();
     await unlink(temp).catch(() => undefined);
+    if (!(await exists(dirname(target)))) {
+      throw new PlatterError(
+        'NOT_FOUND',
+        `the folder ${dirname(target)} was removed while ${basename(target)} was being written into it`,
+        'choose a folder that exists, then run it again',
+        { path: target },
+      );
+    }
     throw fromFsError(err, target);
   } finally {
     await original?.close();

@@ -11,7 +11,7 @@ import { progressReporter } from './progress';
 import type { JobControl } from './progress';
 import { planRepair } from './repair/plan';
 import type { RepairChange, RepairPlan } from './repair/plan';
-import { beginUndo, rollBack } from './undo-journal';
+import { changeUnderUndo, rollBack } from './undo-journal';
 
 export type { RepairChange } from './repair/plan';
 
@@ -100,12 +100,12 @@ async function apply(file: RandomAccessFile, plan: RepairPlan, control: JobContr
   if (plan.length !== null && plan.length < file.size) ranges.push([plan.length, file.size - plan.length]);
   const total = ranges.reduce((n, [, length]) => n + length, 0);
   const progress = progressReporter(control, 'repairing', total);
-  const commit = await beginUndo(file, 'repair', ranges);
-  for (const edit of plan.edits) {
-    await file.write(edit.bytes, edit.offset);
-    progress.add(edit.bytes.length);
-  }
-  if (plan.length !== null) await file.truncate(plan.length);
-  await commit();
+  await changeUnderUndo(file, 'repair', ranges, async () => {
+    for (const edit of plan.edits) {
+      await file.write(edit.bytes, edit.offset);
+      progress.add(edit.bytes.length);
+    }
+    if (plan.length !== null) await file.truncate(plan.length);
+  });
   progress.finish();
 }

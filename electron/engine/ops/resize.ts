@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PlatterError, throwIfAborted } from '../errors';
 import { UNALLOCATED } from '../format/bat';
-import { serializeDynamicHeader } from '../format/dynamic-header';
+import { DYNAMIC_HEADER_SIZE, serializeDynamicHeader } from '../format/dynamic-header';
 import { SECTOR } from '../format/fields';
 import { FOOTER_SIZE, serializeFooter } from '../format/footer';
 import type { DiskType, Footer } from '../format/footer';
@@ -17,7 +17,7 @@ import { CREATOR, checkVirtualSize } from './new-vhd';
 import { writeNewFile } from './output-file';
 import type { JobControl } from './progress';
 import { rewriteSparse } from './sparse-rewrite';
-import { beginUndo, rollBack } from './undo-journal';
+import { changeUnderUndo, rollBack } from './undo-journal';
 
 export interface ResizeOptions {
   readonly path: string;
@@ -77,14 +77,16 @@ async function checkTailIsZero(image: DiskImage, from: number, control: JobContr
 
 /**
  * Grows or shrinks a fixed, dynamic or differencing VHD. Shrinking is refused, changing nothing, when data would
- * be cut. Fixed disks change under an undo journal (their only footer moves); dynamic disks change in an order
- * that is consistent at every step, or are written anew and renamed into place when their BAT has no room.
+ * be cut. The image is claimed before it is first read, so no write another program makes meanwhile is lost. In
+ * place, it changes under an undo journal of every byte it overwrites (a fixed disk's only footer moves; a dynamic
+ * disk's header and two footer copies must change together): an error restores it before returning, a kill is
+ * rolled back by the next open. A dynamic disk whose BAT has no room is written anew and renamed into place.
  */
 export async function resizeImage(options: ResizeOptions, control: JobControl = {}): Promise<ResizeResult> {
   const path = resolve(options.path);
   const rolledBack = await rollBack(path);
   checkVirtualSize(options.size);
-  const image = await openImage(path);
+  const image = await openImage(path, { claim: true });
   let closed = false;
   try {
     if (!(image instanceof VhdImage))
@@ -145,16 +147,21 @@ async function resizeFixed(
   const file = await RandomAccessFile.open(path, 'r+');
   try {
     const dataEnd = file.size - s.endFooterLength;
-    // Past the old size there is only the footer (and whatever a geometry-sized disk kept): that is what a
-    // rollback needs; a shrunk tail was checked to be zeros.
-    const done = await beginUndo(file, 'resize', [[oldSize, file.size - oldSize]]);
-    if (newSize > oldSize) {
-      // Bytes past the old size (the old footer, anything a geometry-sized disk kept there) become disk: zero them.
-      await file.truncate(Math.min(oldSize, dataEnd));
-    }
-    await file.truncate(newSize);
-    await file.write(serializeFooter(footer), newSize);
-    await done();
+    // What the change overwrites or cuts off: past the old size only the footer (and whatever a geometry-sized
+    // disk kept there), and, shrinking, the sector the new footer goes to (a shrunk tail was checked to be zeros,
+    // but a roll-back that lengthens the file again must not find the new footer there).
+    const ranges: [number, number][] = [
+      [oldSize, file.size - oldSize],
+      [newSize, FOOTER_SIZE],
+    ];
+    await changeUnderUndo(file, 'resize', ranges, async () => {
+      if (newSize > oldSize) {
+        // Bytes past the old size (the old footer, anything a geometry-sized disk kept) become disk: zero them.
+        await file.truncate(Math.min(oldSize, dataEnd));
+      }
+      await file.truncate(newSize);
+      await file.write(serializeFooter(footer), newSize);
+    });
   } finally {
     await file.close();
   }
@@ -174,36 +181,34 @@ async function batCapacity(path: string, s: VhdStructure): Promise<number> {
 }
 
 /**
- * Changes the size where the BAT has room. Each step leaves a readable disk: new BAT entries (unallocated) first,
- * then the header's entry count, then the footer at the end (the size readers go by), then its copy at the start.
+ * Changes the size where the BAT has room: the new BAT entries (unallocated; a shrink blanks the entries past the
+ * new end), the header's entry count, and both footer copies, under an undo journal of all of them, since readers
+ * differ in which footer copy they go by (qemu-img the one at the start, libvhdi and Platter the one at the end).
  */
 async function resizeSparseInPlace(path: string, s: VhdStructure, entries: number, footer: Footer): Promise<void> {
   const header = s.header!;
   const file = await RandomAccessFile.open(path, 'r+');
   try {
-    const oldEntries = header.maxTableEntries;
-    const growing = entries > oldEntries;
-    const table = new Uint8Array(Math.abs(entries - oldEntries) * 4).fill(0xff);
-    const footerBytes = serializeFooter(footer);
-    const newHeader = serializeDynamicHeader({ ...header, maxTableEntries: entries });
-    if (growing) {
-      await file.write(table, header.tableOffset + oldEntries * 4);
-      await file.sync();
-      await file.write(newHeader, s.footer.dataOffset!);
-      await file.sync();
-      await file.write(footerBytes, file.size - FOOTER_SIZE);
-      await file.sync();
-      await file.write(footerBytes, 0);
-    } else {
-      // Shrinking: the footer first, so that the entry count never falls below what the size needs.
-      await file.write(footerBytes, file.size - FOOTER_SIZE);
-      await file.sync();
-      await file.write(footerBytes, 0);
-      await file.write(newHeader, s.footer.dataOffset!);
-      await file.sync();
-      await file.write(table, header.tableOffset + entries * 4);
-    }
-    await file.sync();
+    // The entries the disk uses: a header may declare more than that (a VHD_BAT_LENGTH warning), and whatever
+    // lies past the used ones may be block data, never table.
+    const used = s.bat!.length;
+    const from = Math.min(entries, used);
+    const table = new Uint8Array(Math.abs(entries - used) * 4).fill(0xff);
+    const tableAt = header.tableOffset + from * 4;
+    const headerAt = s.footer.dataOffset!;
+    const endFooterAt = file.size - FOOTER_SIZE;
+    const ranges: [number, number][] = [
+      [tableAt, table.length],
+      [headerAt, DYNAMIC_HEADER_SIZE],
+      [0, FOOTER_SIZE],
+      [endFooterAt, FOOTER_SIZE],
+    ];
+    await changeUnderUndo(file, 'resize', ranges, async () => {
+      await file.write(table, tableAt);
+      await file.write(serializeDynamicHeader({ ...header, maxTableEntries: entries }), headerAt);
+      await file.write(serializeFooter(footer), endFooterAt);
+      await file.write(serializeFooter(footer), 0);
+    });
   } finally {
     await file.close();
   }

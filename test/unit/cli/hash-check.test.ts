@@ -62,7 +62,8 @@ describe('hash', () => {
   });
 
   describe.skipIf(!fixturesAvailable)('real images', () => {
-    const readable = readableEntries().filter(hashedQuickly);
+    // Images only: a raw disk is refused (sha256sum hashes it).
+    const readable = readableEntries().filter((e) => e.format !== 'raw' && hashedQuickly(e));
     it.each(readable.map((e) => [e.file, e.contentSha256] as const))('%s', async (file, sha256) => {
       const path = fixturePath(file);
       expect(await cli('hash', path)).toEqual({ code: 0, stdout: `${sha256}  ${path}\n`, stderr: '' });

@@ -1,6 +1,6 @@
 // Differencing chains: delta children from modified raws, read back by Platter and libvhdi; moved parents,
 // set-parent, merge; depth and cycles.
-import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
@@ -122,19 +122,38 @@ describe('merge', () => {
     if (tools.pyvhdi) expect(await pyvhdiHash(base)).toBe(modHash);
   });
 
-  it('into a differencing parent, keeping the child, warning about a sibling', async () => {
+  it('into a differencing parent, keeping the child', async () => {
     const { dir, base, modRaw, modHash } = await scenario((b) => void b.write('CHANGED', 9 * MiB));
     const middle = join(dir, 'middle.vhd');
     await createImage({ path: middle, parent: base });
-    const sibling = join(dir, 'sibling.vhd');
-    await createImage({ path: sibling, parent: middle });
     const child = join(dir, 'child.vhd');
     await convertToChild({ input: modRaw, output: child, parent: middle });
     const result = await mergeImage({ child, keepChild: true });
-    expect(result.warnings.join()).toContain('sibling.vhd');
+    expect(result).toMatchObject({ childRemoved: false, warnings: [] });
     expect((await hashImage(middle)).sha256).toBe(modHash);
     expect((await hashImage(child)).sha256).toBe(modHash);
     if (tools.pyvhdi) expect(await pyvhdiHash(middle, base)).toBe(modHash);
+  });
+
+  it('refuses, changing nothing, while the parent has other children: in other VM folders or beside it', async () => {
+    const { dir, base, modRaw, modHash } = await scenario((b) => void b.write('CHANGED', 9 * MiB));
+    for (const folder of ['vm1', 'vm2']) await mkdir(join(dir, folder));
+    const child = join(dir, 'vm1', 'c1.vhd');
+    await convertToChild({ input: modRaw, output: child, parent: base });
+    const inVm2 = join(dir, 'vm2', 'c2.vhd');
+    const beside = join(dir, 'c3.vhd');
+    for (const other of [inVm2, beside]) await createImage({ path: other, parent: base });
+    const before = await sha256File(base);
+    for (const others of [[inVm2, beside], [inVm2]]) {
+      const error = await mergeImage({ child }).catch((e: unknown) => e);
+      expect(isPlatterError(error, 'BAD_ARGUMENT'), String(error)).toBe(true);
+      for (const other of others) expect((error as Error).message).toContain(other);
+      expect(await sha256File(base)).toBe(before);
+      expect((await stat(child)).isFile()).toBe(true);
+      await unlink(others[others.length - 1]!);
+    }
+    expect((await mergeImage({ child })).childRemoved).toBe(true);
+    expect((await hashImage(base)).sha256).toBe(modHash);
   });
 
   it('refuses to remove a child that is itself a parent', async () => {
