@@ -10,6 +10,7 @@ import { checkDestination, removeStaleTemps } from './output-file';
 import { progressReporter } from './progress';
 import type { JobControl } from './progress';
 import { planRepair } from './repair/plan';
+import { pendingLog, replayLogIntoFile } from './repair/vhdx-log';
 import type { RepairChange, RepairPlan } from './repair/plan';
 import { changeUnderUndo, rollBack } from './undo-journal';
 
@@ -70,6 +71,10 @@ export async function repairImage(options: RepairOptions, control: JobControl = 
   let before: CheckReport;
   try {
     const format = await detectFormat(file);
+    if (format === 'vhdx') {
+      const replayed = await repairVhdxLog(file, path, dryRun);
+      if (replayed) return { ...replayed, rolledBack };
+    }
     if (format !== 'vhd') {
       throw new PlatterError(
         'UNSUPPORTED',
@@ -92,6 +97,26 @@ export async function repairImage(options: RepairOptions, control: JobControl = 
     await file.close();
   }
   return { path, dryRun, rolledBack, before, changes: plan.changes, after: await checkImage(path) };
+}
+
+/**
+ * A VHDX whose log holds updates: they are written in (the only VHDX repair so far). Null when its log holds
+ * none, so that the caller says what it cannot repair.
+ */
+async function repairVhdxLog(file: RandomAccessFile, path: string, dryRun: boolean) {
+  const replay = await pendingLog(file);
+  if (!replay) return null;
+  const before = await checkImage(path);
+  const updates = replay.writes.length;
+  const change: RepairChange = {
+    code: 'VHDX_LOG_NOT_EMPTY',
+    offset: replay.writes[0]!.offset,
+    message: `${dryRun ? 'would write' : 'wrote'} the ${updates} update${updates === 1 ? '' : 's'} the log held into the disk, and mark the log empty`,
+  };
+  if (dryRun) return { path, dryRun, before, changes: [change], after: null };
+  await replayLogIntoFile(file, replay);
+  await file.close();
+  return { path, dryRun, before, changes: [change], after: await checkImage(path) };
 }
 
 /** Journal, write, cut, flush, drop the journal. Not cancellable half-way: the writes are few and small. */

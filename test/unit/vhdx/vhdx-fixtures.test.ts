@@ -1,6 +1,7 @@
 // The real VHDX images in ../shared/fixtures read at their listed size and content hash, and their structures
 // serialize back to the same bytes.
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
 import { HEADER_OFFSETS, HEADER_SIZE, parseHeader, serializeHeader } from '../../../electron/engine/format/vhdx/header';
@@ -13,9 +14,11 @@ import {
 import { openImage } from '../../../electron/engine/image/open-image';
 import { VhdxImage } from '../../../electron/engine/image/vhdx-image';
 import { hashImage } from '../../../electron/engine/ops/hash';
+import { repairImage } from '../../../electron/engine/ops/repair';
 import { copyFixture, entryOf, fixturePath, fixturesAvailable, manifest } from '../../helpers/fixtures';
 import { sha256File } from '../../helpers/data';
 import { useTempDirs } from '../../helpers/temp-dir';
+import { run, tools } from '../../helpers/tools';
 
 const MIB = 1024 * 1024;
 const entries = manifest().filter((e) => e.format === 'vhdx');
@@ -111,4 +114,28 @@ describe.skipIf(!fixturesAvailable)('real-world VHDX fixtures', () => {
     await image.close();
     expect((await hashImage(path)).sha256).toBe(entryOf('vhdx/hyperv-fixed-10m.vhdx').contentSha256);
   });
+});
+
+describe.skipIf(!fixturesAvailable || !tools.qemuImg)('a dirty log written in by check --repair', () => {
+  it.each(entries.filter((e) => e.contentSha256IfLogIgnored).map((e) => [e.file, e] as const))(
+    '%s: the content is kept, the log marked empty, and qemu-img reads it without replaying',
+    async (_name, entry) => {
+      const dir = await tempDir();
+      const path = await copyFixture(entry.file, dir);
+      const plan = await repairImage({ path, dryRun: true });
+      expect(plan.changes.map((c) => c.code)).toEqual(['VHDX_LOG_NOT_EMPTY']);
+      expect(await sha256File(path)).toBe((entry as { fileSha256?: string }).fileSha256);
+      const result = await repairImage({ path });
+      expect(result.after?.problems).toEqual([]);
+      const image = (await openImage(path)) as VhdxImage;
+      expect(image.structure.replay).toBeNull();
+      await image.close();
+      expect((await hashImage(path)).sha256).toBe(entry.contentSha256);
+      // qemu-img opens it read-only now (it refuses a log that needs replaying), and reads the same content.
+      const raw = join(dir, 'disk.raw');
+      await run('qemu-img', ['convert', '-f', 'vhdx', '-O', 'raw', path, raw]);
+      expect(await sha256File(raw)).toBe(entry.contentSha256);
+      expect(await run('qemu-img', ['check', '-f', 'vhdx', path])).toContain('No errors were found');
+    },
+  );
 });
