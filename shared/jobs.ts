@@ -42,7 +42,7 @@ export interface ConvertRequest {
 
 export interface ConvertResult {
   readonly output: string;
-  readonly format: 'vhd' | 'raw';
+  readonly format: 'vhd' | 'vhdx' | 'raw';
   readonly diskType: DiskType | null;
   readonly blockSize: number | null;
   readonly virtualSize: number;

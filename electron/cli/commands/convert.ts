@@ -15,13 +15,17 @@ const presetLines = Object.values(PRESETS)
 
 export const convertCommand: Command = {
   name: 'convert',
-  summary: 'Convert an image (raw, VHD of any type, VHDX) to a VHD or a raw image; the source is never changed.',
+  summary:
+    'Convert an image (raw, VHD of any type, VHDX) to a VHD, a VHDX or a raw image; the source is never changed.',
   usage:
-    'convert IN OUT [--format vhd|raw] [--type fixed|dynamic] [--block-size SIZE] [--preset NAME] [--parent PARENT] [--verify] [--force-share]',
+    'convert IN OUT [--format vhd|vhdx|raw] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--preset NAME] [--parent PARENT] [--verify] [--force-share]',
   details: `Options:
-  --format FORMAT     vhd or raw (default: from OUT's extension: .vhd, .img/.raw/.bin)
-  --type TYPE         dynamic (default) or fixed, for VHD outputs
-  --block-size SIZE   dynamic VHD block size, a power of two from 512K to 256M (default 2M)
+  --format FORMAT     vhd, vhdx or raw (default: from OUT's extension: .vhd, .vhdx, .img/.raw/.bin)
+  --type TYPE         dynamic (default) or fixed, for VHD and VHDX outputs
+  --block-size SIZE   dynamic VHD block size, a power of two from 512K to 256M (default 2M); VHDX block
+                      size, a power of two from 1M to 256M (default 32M, as Hyper-V)
+  --logical-sector N  VHDX: the sector size the guest sees, 512 (default) or 4096
+  --physical-sector N VHDX: the sector size the guest is told the disk has, 4096 (default) or 512
   --preset NAME       a ready-made target (below)
   --preallocate       write every byte, zeros included (fixed VHD and raw outputs)
   --parent PARENT     write OUT as a differencing child of PARENT holding only the sectors where IN differs
@@ -44,6 +48,7 @@ the partial output.
 
 Examples:
   platter convert disk.img disk.vhd
+  platter convert disk.img disk.vhdx --block-size 1M --logical-sector 4096
   platter convert disk.img azure.vhd --preset azure --verify
   platter convert child.vhd flat.img
   sudo platter convert /dev/sdb usb-stick.vhd
@@ -52,6 +57,8 @@ Examples:
     format: { type: 'string' },
     type: { type: 'string' },
     'block-size': { type: 'string' },
+    'logical-sector': { type: 'string' },
+    'physical-sector': { type: 'string' },
     preset: { type: 'string' },
     preallocate: { type: 'boolean' },
     verify: { type: 'boolean' },
@@ -64,7 +71,11 @@ Examples:
   async run(values, [input, output], io) {
     const format = values.format as string | undefined;
     if (format !== undefined && !['vhd', 'vhdx', 'raw'].includes(format))
-      throw new UsageError(`--format "${format}" is not a format Platter writes - use --format vhd or --format raw`);
+      throw new UsageError(
+        `--format "${format}" is not a format Platter writes - use --format vhd, --format vhdx or --format raw`,
+      );
+    const logical = sectorSize(values['logical-sector'], '--logical-sector');
+    const physical = sectorSize(values['physical-sector'], '--physical-sector');
     const type = values.type as string | undefined;
     if (type !== undefined && type !== 'fixed' && type !== 'dynamic')
       throw new UsageError(`--type "${type}" is not a VHD type - use --type fixed or --type dynamic`);
@@ -91,6 +102,8 @@ Examples:
             blockSize: parseSize(values['block-size'] as string, '--block-size'),
           }),
           ...(preset !== undefined && { preset: preset as PresetName }),
+          ...(logical !== undefined && { logicalSectorSize: logical }),
+          ...(physical !== undefined && { physicalSectorSize: physical }),
           ...(values.preallocate === true && { preallocate: true }),
           ...(values.verify === true && { verify: true }),
           ...(values['force-share'] === true && { forceShare: true }),
@@ -113,7 +126,7 @@ Examples:
       const kind =
         result.format === 'raw'
           ? 'raw image'
-          : `${result.diskType} VHD${result.blockSize ? ` (${formatSize(result.blockSize)} blocks)` : ''}`;
+          : `${result.diskType} ${result.format.toUpperCase()}${result.blockSize ? ` (${formatSize(result.blockSize)} blocks)` : ''}`;
       io.stdout(
         `Converted ${input} to ${result.output}: ${kind}, ${formatSizeExact(result.virtualSize)}, file ${formatSize(result.fileSize)}\n`,
       );
@@ -125,6 +138,13 @@ Examples:
     return 0;
   },
 };
+
+/** A VHDX sector size option: 512 or 4096, or undefined when not given. */
+function sectorSize(value: unknown, option: string): 512 | 4096 | undefined {
+  if (value === undefined) return undefined;
+  if (value === '512' || value === '4096') return Number(value) as 512 | 4096;
+  throw new UsageError(`${option} "${String(value)}" is not a sector size - use ${option} 512 or ${option} 4096`);
+}
 
 async function convertDelta(values: Values, input: string, output: string, io: CliIo): Promise<number> {
   const bar = progressBar(io, values.quiet === true);

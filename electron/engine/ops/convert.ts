@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { PlatterError } from '../errors';
+import { alignUp } from '../format/fields';
 import { DEFAULT_BLOCK_SIZE } from '../format/dynamic-header';
 import type { DiskType } from '../format/footer';
 import type { DiskImage } from '../image/disk-image';
@@ -15,7 +16,9 @@ import { writeNewFile } from './output-file';
 import { presetNamed } from './presets';
 import type { PresetName } from './presets';
 import type { JobControl } from './progress';
-import { writeDynamicContent, writeFlatContent } from './write-content';
+import { DEFAULT_VHDX_BLOCK_SIZE, VhdxWriter, checkVhdxLayout } from './vhdx-writer';
+import type { VhdxLayout } from './vhdx-writer';
+import { writeBlockContent, writeDynamicContent, writeFlatContent } from './write-content';
 
 export type OutputFormat = 'vhd' | 'vhdx' | 'raw';
 
@@ -32,11 +35,14 @@ export interface ConvertOptions {
   readonly verify?: boolean;
   /** Copy a source another program is writing anyway (qemu-img's --force-share): the copy may be inconsistent. */
   readonly forceShare?: boolean;
+  /** VHDX only: the sector size the guest sees (default 512) and the one it is told the disk has (default 4096). */
+  readonly logicalSectorSize?: 512 | 4096;
+  readonly physicalSectorSize?: 512 | 4096;
 }
 
 export interface ConvertResult {
   readonly output: string;
-  readonly format: 'vhd' | 'raw';
+  readonly format: OutputFormat;
   readonly diskType: DiskType | null;
   readonly blockSize: number | null;
   readonly virtualSize: number;
@@ -61,7 +67,7 @@ export function outputFormatFor(path: string, format?: OutputFormat): OutputForm
   throw new PlatterError(
     'BAD_ARGUMENT',
     `cannot tell the output format from the name ${path}`,
-    'name it .vhd, .img or .raw, or give --format vhd|raw',
+    'name it .vhd, .vhdx, .img or .raw, or give --format vhd|vhdx|raw',
   );
 }
 
@@ -74,12 +80,6 @@ async function sameFile(a: string, b: string): Promise<boolean> {
 export async function convertImage(options: ConvertOptions, control: JobControl = {}): Promise<ConvertResult> {
   const preset = options.preset ? presetNamed(options.preset) : null;
   const format = outputFormatFor(options.output, options.format ?? (preset ? 'vhd' : undefined));
-  if (format === 'vhdx')
-    throw new PlatterError(
-      'UNSUPPORTED',
-      'writing VHDX is not supported yet',
-      'convert to .vhd (Hyper-V reads it and can convert it to VHDX)',
-    );
   if (preset && format !== 'vhd')
     throw new PlatterError(
       'BAD_ARGUMENT',
@@ -94,7 +94,20 @@ export async function convertImage(options: ConvertOptions, control: JobControl 
     );
   }
   const type = options.type ?? preset?.type ?? 'dynamic';
-  if (format === 'vhd' && type === 'dynamic') {
+  if ((options.logicalSectorSize ?? options.physicalSectorSize) !== undefined && format !== 'vhdx')
+    throw new PlatterError(
+      'BAD_ARGUMENT',
+      'only a VHDX records sector sizes',
+      'leave out --logical-sector and --physical-sector, or convert to .vhdx',
+    );
+  if (format === 'vhdx') {
+    if (options.preallocate)
+      throw new PlatterError(
+        'BAD_ARGUMENT',
+        '--preallocate applies to fixed VHD and raw outputs',
+        'leave out --preallocate (a fixed VHDX holds every block already)',
+      );
+  } else if (format === 'vhd' && type === 'dynamic') {
     checkBlockSize(options.blockSize ?? preset?.blockSize ?? DEFAULT_BLOCK_SIZE);
     if (options.preallocate)
       throw new PlatterError(
@@ -120,13 +133,18 @@ export async function convertImage(options: ConvertOptions, control: JobControl 
 async function convertOpened(
   source: DiskImage,
   options: ConvertOptions,
-  format: 'vhd' | 'raw',
+  format: OutputFormat,
   type: 'fixed' | 'dynamic',
   control: JobControl,
 ): Promise<ConvertResult> {
   const preset = options.preset ? presetNamed(options.preset) : null;
   const sourceSize = source.virtualSize;
-  const virtualSize = preset ? preset.roundSize(sourceSize) : sourceSize;
+  const logicalSectorSize = options.logicalSectorSize ?? 512;
+  const virtualSize = preset
+    ? preset.roundSize(sourceSize)
+    : format === 'vhdx'
+      ? alignUp(sourceSize, logicalSectorSize)
+      : sourceSize;
   if (format === 'vhd') {
     if (preset && virtualSize > preset.maxSize)
       throw new PlatterError(
@@ -137,14 +155,32 @@ async function convertOpened(
     if (!preset || preset.maxSize <= 2040 * 1024 ** 3) checkVirtualSize(virtualSize);
   }
   const blockSize =
-    format === 'vhd' && type === 'dynamic' ? (options.blockSize ?? preset?.blockSize ?? DEFAULT_BLOCK_SIZE) : null;
+    format === 'vhdx'
+      ? (options.blockSize ?? DEFAULT_VHDX_BLOCK_SIZE)
+      : format === 'vhd' && type === 'dynamic'
+        ? (options.blockSize ?? preset?.blockSize ?? DEFAULT_BLOCK_SIZE)
+        : null;
+  const vhdx: VhdxLayout | null =
+    format === 'vhdx'
+      ? {
+          virtualSize,
+          type,
+          blockSize: blockSize!,
+          logicalSectorSize,
+          physicalSectorSize: options.physicalSectorSize ?? 4096,
+        }
+      : null;
+  if (vhdx) checkVhdxLayout(vhdx); // before anything is written
   const hash = options.verify ? createHash('sha256') : undefined;
   const pump = { ...control, phase: 'converting', preallocate: options.preallocate ?? false, ...(hash && { hash }) };
   let fileSize = 0;
   let diskType: DiskType | null = null;
   let verifiedSha256: string | null = null;
   await writeNewFile(options.output, control.signal, async (file: RandomAccessFile) => {
-    if (format === 'raw') {
+    if (vhdx) {
+      diskType = type;
+      fileSize = await writeBlockContent(source, new VhdxWriter(file, vhdx), pump);
+    } else if (format === 'raw') {
       fileSize = await writeFlatContent(file, source, virtualSize, null, pump);
     } else if (blockSize === null) {
       diskType = 'fixed';
@@ -177,7 +213,7 @@ async function convertOpened(
 /** Reads the written output back and compares its content hash with the source's. */
 async function verifyOutput(
   path: string,
-  format: 'vhd' | 'raw',
+  format: OutputFormat,
   expected: string,
   control: JobControl,
 ): Promise<string> {

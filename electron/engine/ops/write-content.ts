@@ -36,16 +36,21 @@ export async function writeFlatContent(
   return file.size;
 }
 
-/** Writes the source as a dynamic VHD: only blocks holding a non-zero byte are allocated. Returns the file size. */
-export async function writeDynamicContent(
-  file: RandomAccessFile,
+/** What a writer that allocates blocks as they are first written offers the pump (dynamic VHD, VHDX). */
+export interface BlockWriter {
+  readonly blockSize: number;
+  writeData(block: number, offsetInBlock: number, data: Uint8Array): Promise<unknown>;
+  /** Writes the structures once every block is in place; returns the file size. */
+  finish(): Promise<number>;
+}
+
+/** Writes the source through `writer`: only blocks holding a non-zero byte are allocated. Returns the file size. */
+export async function writeBlockContent(
   source: DiskImage,
-  footer: Footer,
-  header: DynamicHeader,
+  writer: BlockWriter,
   options: ContentOptions,
 ): Promise<number> {
-  const writer = new SparseVhdWriter(file, footer, header);
-  const blockSize = header.blockSize;
+  const blockSize = writer.blockSize;
   await pumpContent(
     source,
     async (data, position) => {
@@ -64,4 +69,15 @@ export async function writeDynamicContent(
     { ...options, includeZeros: false },
   );
   return writer.finish();
+}
+
+/** Writes the source as a dynamic VHD. Returns the file size. */
+export function writeDynamicContent(
+  file: RandomAccessFile,
+  source: DiskImage,
+  footer: Footer,
+  header: DynamicHeader,
+  options: ContentOptions,
+): Promise<number> {
+  return writeBlockContent(source, new SparseVhdWriter(file, footer, header), options);
 }
