@@ -34,3 +34,10 @@ export function formatSize(bytes: number): string {
 export function formatSizeExact(bytes: number): string {
   return bytes < 1024 ? `${bytes} bytes` : `${formatSize(bytes)} (${bytes} bytes)`;
 }
+
+/** A VHDX sector size option: 512 or 4096, or undefined when not given. */
+export function parseSectorSize(value: unknown, option: string): 512 | 4096 | undefined {
+  if (value === undefined) return undefined;
+  if (value === '512' || value === '4096') return Number(value) as 512 | 4096;
+  throw new UsageError(`${option} "${String(value)}" is not a sector size - use ${option} 512 or ${option} 4096`);
+}

@@ -1,6 +1,6 @@
 // VHDX images Platter writes: raw -> VHDX -> raw gives the same bytes back, and qemu-img 7.2 (check, compare,
 // info) and libvhdi read each one alike: fixed and dynamic, 1 to 256 MiB blocks, 512- and 4096-byte sectors.
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../electron/engine/errors';
@@ -133,5 +133,39 @@ describe.skipIf(!tools.qemuImg)('VHDX written by Platter', () => {
     expect(vhd.code).toBe(1);
     expect(vhd.stderr).toContain('only a VHDX records sector sizes');
     expect(await cli('convert', raw, join(dir, 'cli.vhdx'), '--quiet')).toMatchObject({ code: 0 });
+  });
+});
+
+describe.skipIf(!tools.qemuImg || !tools.vhdiinfo)('platter create of a VHDX', () => {
+  it.each([
+    ['dynamic, 20 GiB', ['--size', '20G'], 20 * 1024 * MiB, 'Dynamic'],
+    ['fixed, 64 MiB in 1 MiB blocks', ['--size', '64M', '--type', 'fixed', '--block-size', '1M'], 64 * MiB, 'Fixed'],
+    ['dynamic, 64 TiB (the largest)', ['--size', '64T'], 64 * 1024 ** 4, 'Dynamic'],
+  ])('%s: qemu-img and libvhdi read it at the size asked', async (_name, args, size, type) => {
+    const path = join(await tempDir(), 'new.vhdx');
+    const result = await cli('create', path, ...args, '--json');
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ format: 'vhdx', virtualSize: size });
+    expect(await run('qemu-img', ['check', '-f', 'vhdx', path])).toContain('No errors were found');
+    const info = JSON.parse(await run('qemu-img', ['info', '--output=json', '-f', 'vhdx', path])) as {
+      'virtual-size': number;
+    };
+    expect(info['virtual-size']).toBe(size);
+    const vhdi = await run('vhdiinfo', [path]);
+    expect(vhdi).toMatch(new RegExp(`Disk type\\s*: ${type}`));
+    expect(vhdi).toContain(`(${size} bytes)`);
+    expect((await checkImage(path)).problems).toEqual([]);
+  });
+
+  it('refuses past 64 TiB, a size that is not whole logical sectors, and a differencing VHDX, writing nothing', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'no.vhdx');
+    expect((await cli('create', path, '--size', '65T')).stderr).toContain('larger than the VHDX limit of 64 TiB');
+    const odd = await cli('create', path, '--size', '1049088', '--logical-sector', '4096');
+    expect(odd.stderr).toContain('is not a positive multiple of the 4096-byte logical sector');
+    const base = join(dir, 'base.vhd');
+    expect((await cli('create', base, '--size', '1M')).code).toBe(0);
+    expect((await cli('create', path, '--parent', base)).stderr).toContain('does not write differencing VHDX');
+    expect(await readdir(dir)).toEqual(['base.vhd']);
   });
 });

@@ -6,7 +6,7 @@ import type { PresetName } from '../../engine/ops/presets';
 import type { Command, Values } from '../command';
 import type { CliIo } from '../io';
 import { progressBar } from '../progress-bar';
-import { formatSize, formatSizeExact, parseSize } from '../sizes';
+import { formatSize, formatSizeExact, parseSectorSize, parseSize } from '../sizes';
 import { UsageError } from '../usage-error';
 
 const presetLines = Object.values(PRESETS)
@@ -74,8 +74,8 @@ Examples:
       throw new UsageError(
         `--format "${format}" is not a format Platter writes - use --format vhd, --format vhdx or --format raw`,
       );
-    const logical = sectorSize(values['logical-sector'], '--logical-sector');
-    const physical = sectorSize(values['physical-sector'], '--physical-sector');
+    const logical = parseSectorSize(values['logical-sector'], '--logical-sector');
+    const physical = parseSectorSize(values['physical-sector'], '--physical-sector');
     const type = values.type as string | undefined;
     if (type !== undefined && type !== 'fixed' && type !== 'dynamic')
       throw new UsageError(`--type "${type}" is not a VHD type - use --type fixed or --type dynamic`);
@@ -138,13 +138,6 @@ Examples:
     return 0;
   },
 };
-
-/** A VHDX sector size option: 512 or 4096, or undefined when not given. */
-function sectorSize(value: unknown, option: string): 512 | 4096 | undefined {
-  if (value === undefined) return undefined;
-  if (value === '512' || value === '4096') return Number(value) as 512 | 4096;
-  throw new UsageError(`${option} "${String(value)}" is not a sector size - use ${option} 512 or ${option} 4096`);
-}
 
 async function convertDelta(values: Values, input: string, output: string, io: CliIo): Promise<number> {
   const bar = progressBar(io, values.quiet === true);

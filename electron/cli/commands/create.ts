@@ -1,17 +1,23 @@
 import { createImage } from '../../engine/ops/create';
 import type { Command } from '../command';
 import { progressBar } from '../progress-bar';
-import { formatSize, formatSizeExact, parseSize } from '../sizes';
+import { formatSize, formatSizeExact, parseSectorSize, parseSize } from '../sizes';
 import { UsageError } from '../usage-error';
 
 export const createCommand: Command = {
   name: 'create',
-  summary: 'Create a new, empty VHD: fixed, dynamic, or a differencing child of a parent.',
-  usage: 'create OUT (--size SIZE | --parent PARENT) [--type fixed|dynamic] [--block-size SIZE] [--preallocate]',
+  summary: 'Create a new, empty VHD or VHDX: fixed, dynamic, or a differencing child of a VHD parent.',
+  usage:
+    'create OUT (--size SIZE | --parent PARENT) [--format vhd|vhdx] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--preallocate]',
   details: `Options:
-  --size SIZE         virtual size: bytes or K/M/G/T (powers of 1024), a multiple of 512, at most 2040G
+  --size SIZE         virtual size: bytes or K/M/G/T (powers of 1024), a multiple of 512 (of the logical
+                      sector for a VHDX), at most 2040G for a VHD and 64T for a VHDX
+  --format FORMAT     vhd or vhdx (default: from OUT's extension, .vhdx, else vhd)
   --type TYPE         dynamic (default: grows as data is written) or fixed (full size on disk)
-  --block-size SIZE   dynamic block size, a power of two from 512K to 256M (default 2M; Windows accepts 512K and 2M)
+  --block-size SIZE   VHD: dynamic block size, a power of two from 512K to 256M (default 2M; Windows accepts
+                      512K and 2M); VHDX: a power of two from 1M to 256M (default 32M, as Hyper-V)
+  --logical-sector N  VHDX: the sector size the guest sees, 512 (default) or 4096
+  --physical-sector N VHDX: the sector size the guest is told the disk has, 4096 (default) or 512
   --preallocate       fixed disks: write every byte now instead of leaving a sparse file
   --parent PARENT     make an empty differencing child of PARENT (takes the parent's size)
   --json              print the result as JSON
@@ -22,11 +28,15 @@ OUT must not exist yet.
 
 Examples:
   platter create disk.vhd --size 20G
+  platter create disk.vhdx --size 100G --logical-sector 4096
   platter create disk.vhd --size 64M --type fixed
   platter create child.vhd --parent base.vhd`,
   options: {
     size: { type: 'string' },
+    format: { type: 'string' },
     type: { type: 'string' },
+    'logical-sector': { type: 'string' },
+    'physical-sector': { type: 'string' },
     'block-size': { type: 'string' },
     preallocate: { type: 'boolean' },
     parent: { type: 'string' },
@@ -38,6 +48,11 @@ Examples:
     const type = values.type as string | undefined;
     if (type !== undefined && type !== 'fixed' && type !== 'dynamic')
       throw new UsageError(`--type "${type}" is not a VHD type - use --type fixed or --type dynamic`);
+    const format = values.format as string | undefined;
+    if (format !== undefined && format !== 'vhd' && format !== 'vhdx')
+      throw new UsageError(`--format "${format}" is not a format create writes - use --format vhd or --format vhdx`);
+    const logical = parseSectorSize(values['logical-sector'], '--logical-sector');
+    const physical = parseSectorSize(values['physical-sector'], '--physical-sector');
     if (values.size === undefined && values.parent === undefined)
       throw new UsageError(
         'create needs the disk size - add --size SIZE (such as --size 20G), or --parent PARENT for a differencing disk',
@@ -49,6 +64,9 @@ Examples:
           path: out!,
           ...(values.size !== undefined && { size: parseSize(values.size as string, '--size') }),
           ...(type !== undefined && { type }),
+          ...(format !== undefined && { format }),
+          ...(logical !== undefined && { logicalSectorSize: logical }),
+          ...(physical !== undefined && { physicalSectorSize: physical }),
           ...(values['block-size'] !== undefined && {
             blockSize: parseSize(values['block-size'] as string, '--block-size'),
           }),
@@ -61,7 +79,8 @@ Examples:
       if (values.json) io.stdout(JSON.stringify(result, null, 2) + '\n');
       else {
         const block = result.blockSize ? `, ${formatSize(result.blockSize)} blocks` : '';
-        io.stdout(`Created ${result.path}: ${result.diskType} VHD, ${formatSizeExact(result.virtualSize)}${block}\n`);
+        const kind = `${result.diskType} ${result.format.toUpperCase()}`;
+        io.stdout(`Created ${result.path}: ${kind}, ${formatSizeExact(result.virtualSize)}${block}\n`);
       }
     } finally {
       bar.end();

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { PlatterError, throwIfAborted } from '../errors';
 import { DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, MIN_CREATE_BLOCK_SIZE } from '../format/dynamic-header';
 import type { DynamicHeader } from '../format/dynamic-header';
@@ -10,6 +10,7 @@ import type { RandomAccessFile } from '../image/random-access-file';
 import { VhdImage } from '../image/vhd-image';
 import { checkVirtualSize, endOfTable, newDynamicHeader, newFooter } from './new-vhd';
 import { SparseVhdWriter } from './sparse-vhd-writer';
+import { DEFAULT_VHDX_BLOCK_SIZE, VhdxWriter, checkVhdxLayout } from './vhdx-writer';
 import { writeNewFile } from './output-file';
 import { buildParentLink } from './parent-link';
 import type { ParentLink } from './parent-link';
@@ -26,10 +27,16 @@ export interface CreateOptions {
   readonly preallocate?: boolean;
   /** Makes an empty differencing child of this VHD. */
   readonly parent?: string;
+  /** vhd or vhdx; by default from the name (.vhdx), else vhd. */
+  readonly format?: 'vhd' | 'vhdx';
+  /** VHDX only: the sector size the guest sees (default 512) and the one it is told the disk has (default 4096). */
+  readonly logicalSectorSize?: 512 | 4096;
+  readonly physicalSectorSize?: 512 | 4096;
 }
 
 export interface CreateResult {
   readonly path: string;
+  readonly format: 'vhd' | 'vhdx';
   readonly diskType: DiskType;
   readonly virtualSize: number;
   readonly blockSize: number | null;
@@ -49,6 +56,14 @@ export function checkBlockSize(blockSize: number): void {
 }
 
 export async function createImage(options: CreateOptions, control: JobControl = {}): Promise<CreateResult> {
+  const format = options.format ?? (extname(options.path).toLowerCase() === '.vhdx' ? 'vhdx' : 'vhd');
+  if (format === 'vhdx') return createVhdx(options, control);
+  if ((options.logicalSectorSize ?? options.physicalSectorSize) !== undefined)
+    throw new PlatterError(
+      'BAD_ARGUMENT',
+      'only a VHDX records sector sizes',
+      'leave out --logical-sector and --physical-sector, or name the disk .vhdx',
+    );
   if (options.parent !== undefined) return createChild(options, control);
   const type = options.type ?? 'dynamic';
   if (options.size === undefined)
@@ -118,9 +133,46 @@ async function createChild(options: CreateOptions, control: JobControl): Promise
   return result(options.path, footer, blockSize);
 }
 
+/** An empty fixed or dynamic VHDX (a fixed one holds every block, as holes until written). */
+async function createVhdx(options: CreateOptions, control: JobControl): Promise<CreateResult> {
+  if (options.parent !== undefined)
+    throw new PlatterError(
+      'UNSUPPORTED',
+      'Platter does not write differencing VHDX children yet',
+      'make the child with Hyper-V (New-VHD -Differencing), or make a VHD child of a VHD parent',
+    );
+  if (options.preallocate)
+    throw new PlatterError('BAD_ARGUMENT', '--preallocate applies to fixed VHDs', 'leave out --preallocate');
+  if (options.size === undefined)
+    throw new PlatterError('BAD_ARGUMENT', 'no size was given', 'give a size such as --size 20G');
+  const layout = {
+    virtualSize: options.size,
+    type: options.type ?? 'dynamic',
+    blockSize: options.blockSize ?? DEFAULT_VHDX_BLOCK_SIZE,
+    logicalSectorSize: options.logicalSectorSize ?? 512,
+    physicalSectorSize: options.physicalSectorSize ?? 4096,
+  } as const;
+  checkVhdxLayout(layout);
+  let uuid = '';
+  await writeNewFile(options.path, control.signal, async (file) => {
+    const writer = new VhdxWriter(file, layout);
+    uuid = writer.dataWriteGuid;
+    await writer.finish();
+  });
+  return {
+    path: resolve(options.path),
+    format: 'vhdx',
+    diskType: layout.type,
+    virtualSize: layout.virtualSize,
+    blockSize: layout.blockSize,
+    uuid,
+  };
+}
+
 function result(path: string, footer: Footer, blockSize: number | null): CreateResult {
   return {
     path: resolve(path),
+    format: 'vhd',
     diskType: footer.diskType,
     virtualSize: footer.currentSize,
     blockSize,

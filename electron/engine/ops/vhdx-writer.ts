@@ -69,6 +69,8 @@ export function checkVhdxLayout(layout: VhdxLayout): void {
 }
 
 export class VhdxWriter {
+  /** What a differencing child made from this disk would record as its parent_linkage. */
+  readonly dataWriteGuid = randomGuid();
   private readonly geometry: BatGeometry;
   private readonly bat: VhdxBat;
   private readonly batLength: number;
@@ -113,7 +115,7 @@ export class VhdxWriter {
     const header: VhdxHeader = {
       sequenceNumber: 1n,
       fileWriteGuid: randomGuid(),
-      dataWriteGuid: randomGuid(),
+      dataWriteGuid: this.dataWriteGuid,
       logGuid: NIL_GUID,
       logVersion: 0,
       version: 1,
