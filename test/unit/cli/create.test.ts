@@ -44,6 +44,7 @@ describe('create, then info --json', () => {
     const created = await create(path, '--size', '64M');
     expect(created).toEqual({
       path,
+      format: 'vhd',
       diskType: 'dynamic',
       virtualSize: 64 * MiB,
       blockSize: 2 * MiB,
