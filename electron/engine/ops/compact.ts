@@ -4,6 +4,8 @@ import { PlatterError } from '../errors';
 import { UNALLOCATED } from '../format/bat';
 import { openImage } from '../image/open-image';
 import { VhdImage } from '../image/vhd-image';
+import { VhdxImage } from '../image/vhdx-image';
+import { estimateVhdxCompaction, rewriteVhdx, vhdxLayoutOf } from './compact-vhdx';
 import { writeNewFile } from './output-file';
 import type { JobControl } from './progress';
 import { estimateCompaction, rewriteSparse } from './sparse-rewrite';
@@ -43,6 +45,7 @@ export async function compactImage(options: CompactOptions, control: JobControl 
   const writes = !options.dryRun;
   const image = await openImage(path, { claim: inPlace && writes, consistent: !inPlace && writes });
   try {
+    if (image instanceof VhdxImage) return await compactVhdx(image, path, output, inPlace, options, control);
     if (!(image instanceof VhdImage))
       throw new PlatterError('UNSUPPORTED', `${path} is not a VHD`, 'compact works on dynamic and differencing VHDs');
     const { structure } = image;
@@ -97,4 +100,40 @@ export async function compactImage(options: CompactOptions, control: JobControl 
   } finally {
     await image.close();
   }
+}
+
+/** The same steps for a dynamic VHDX: estimate, or rewrite into a new file that replaces the old in one rename. */
+async function compactVhdx(
+  image: VhdxImage,
+  path: string,
+  output: string,
+  inPlace: boolean,
+  options: CompactOptions,
+  control: JobControl,
+): Promise<CompactResult> {
+  vhdxLayoutOf(image); // refuses a fixed or differencing VHDX before any work
+  const before = await stat(path);
+  const blocksBefore = image.blockStates().filter((s) => s === 'allocated' || s === 'partial').length;
+  const done = (after: { blocks: number; size: number }, dryRun: boolean): CompactResult => ({
+    path,
+    output,
+    blocksBefore,
+    blocksAfter: after.blocks,
+    sizeBefore: before.size,
+    sizeAfter: after.size,
+    reclaimedBytes: Math.max(0, before.size - after.size),
+    dryRun,
+  });
+  if (options.dryRun) return done(await estimateVhdxCompaction(image, control), true);
+  let after = { blocks: 0, size: 0 };
+  await writeNewFile(
+    output,
+    control.signal,
+    async (file) => {
+      after = await rewriteVhdx(file, image, control);
+      if (inPlace) await image.close(); // Windows cannot replace a file that is still open
+    },
+    inPlace ? { replace: true, mode: before.mode & 0o7777 } : {},
+  );
+  return done(after, false);
 }

@@ -156,7 +156,7 @@ async function createVhdx(options: CreateOptions, control: JobControl): Promise<
   let uuid = '';
   await writeNewFile(options.path, control.signal, async (file) => {
     const writer = new VhdxWriter(file, layout);
-    uuid = writer.dataWriteGuid;
+    uuid = writer.identity.dataWriteGuid;
     await writer.finish();
   });
   return {

@@ -68,9 +68,26 @@ export function checkVhdxLayout(layout: VhdxLayout): void {
   }
 }
 
+/** Who the disk is: a rewrite of an existing disk (compact) keeps both, so its children stay valid. */
+export interface VhdxIdentity {
+  /** What a differencing child made from this disk records as its parent_linkage. */
+  readonly dataWriteGuid: string;
+  /** The Virtual Disk ID the guest sees. */
+  readonly page83Data: string;
+}
+
+function batLengthFor(layout: VhdxLayout): number {
+  const entries = batGeometry({ ...layout, hasParent: false }).totalEntries;
+  return Math.max(MIB, alignUp(entries * BAT_ENTRY_SIZE, MIB));
+}
+
+/** The size of the file VhdxWriter writes for `layout` holding `blocks` payload blocks. */
+export function vhdxFileSize(layout: VhdxLayout, blocks: number): number {
+  return BAT_OFFSET + batLengthFor(layout) + blocks * layout.blockSize;
+}
+
 export class VhdxWriter {
-  /** What a differencing child made from this disk would record as its parent_linkage. */
-  readonly dataWriteGuid = randomGuid();
+  readonly identity: VhdxIdentity;
   private readonly geometry: BatGeometry;
   private readonly bat: VhdxBat;
   private readonly batLength: number;
@@ -79,11 +96,13 @@ export class VhdxWriter {
   constructor(
     private readonly file: RandomAccessFile,
     private readonly layout: VhdxLayout,
+    identity?: VhdxIdentity,
   ) {
     checkVhdxLayout(layout);
+    this.identity = identity ?? { dataWriteGuid: randomGuid(), page83Data: randomGuid() };
     this.geometry = batGeometry({ ...layout, hasParent: false });
     this.bat = createBat(this.geometry);
-    this.batLength = Math.max(MIB, alignUp(this.geometry.totalEntries * BAT_ENTRY_SIZE, MIB));
+    this.batLength = batLengthFor(layout);
     this.next = BAT_OFFSET + this.batLength;
     // A fixed disk holds every block, in order: the payload is then the disk itself, byte for byte.
     if (layout.type === 'fixed') for (let block = 0; block < this.geometry.payloadBlocks; block++) this.allocate(block);
@@ -115,7 +134,7 @@ export class VhdxWriter {
     const header: VhdxHeader = {
       sequenceNumber: 1n,
       fileWriteGuid: randomGuid(),
-      dataWriteGuid: this.dataWriteGuid,
+      dataWriteGuid: this.identity.dataWriteGuid,
       logGuid: NIL_GUID,
       logVersion: 0,
       version: 1,
@@ -143,7 +162,7 @@ export class VhdxWriter {
         }),
       },
       { itemId: METADATA_GUID.virtualDiskSize, data: serializeVirtualDiskSize(layout.virtualSize), ...disk },
-      { itemId: METADATA_GUID.page83Data, data: serializePage83Data(randomGuid()), ...disk },
+      { itemId: METADATA_GUID.page83Data, data: serializePage83Data(this.identity.page83Data), ...disk },
       { itemId: METADATA_GUID.logicalSectorSize, data: serializeSectorSize(layout.logicalSectorSize), ...disk },
       { itemId: METADATA_GUID.physicalSectorSize, data: serializeSectorSize(layout.physicalSectorSize), ...disk },
     ]);
