@@ -5,7 +5,7 @@ import { formatSize, formatSizeExact } from '../sizes';
 
 export const compactCommand: Command = {
   name: 'compact',
-  summary: 'Shrink a dynamic or differencing VHD: drop blocks that hold only zeros and pack the rest.',
+  summary: 'Shrink a dynamic or differencing VHD, or a dynamic VHDX: drop blocks that hold only zeros.',
   usage: 'compact IMAGE [--output OUT | --dry-run]',
   details: `Options:
   --output OUT   write the compacted image to OUT and leave IMAGE as it is
@@ -15,8 +15,9 @@ export const compactCommand: Command = {
 
 In place by default and crash-safe: the new image is written beside the old one and replaces it in one step,
 so an interruption leaves the old image or the new one, never a mix. It needs free space for the compacted
-copy. The disk's UUID and parent links are kept, so children of a compacted parent stay valid. For a
-differencing disk, a block is dropped only where the parent reads zeros too.
+copy. The disk's UUID (a VHDX's DataWriteGuid and Virtual Disk ID) and parent links are kept, so children of
+a compacted parent stay valid. For a differencing disk, a block is dropped only where the parent reads zeros
+too. A VHDX whose log held updates comes out with them written in.
 
 Zero the free space inside the guest first (e.g. \`sdelete -z\` on Windows, \`fstrim\` or \`zerofree\` on Linux)
 to let compact reclaim it.`,
