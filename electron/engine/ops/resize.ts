@@ -11,11 +11,13 @@ import type { DiskImage } from '../image/disk-image';
 import { openImage } from '../image/open-image';
 import { RandomAccessFile } from '../image/random-access-file';
 import { VhdImage } from '../image/vhd-image';
+import { VhdxImage } from '../image/vhdx-image';
 import type { VhdStructure } from '../image/vhd-structure';
 import { PUMP_CHUNK, isAllZero } from './content-pump';
 import { CREATOR, checkVirtualSize } from './new-vhd';
 import { writeNewFile } from './output-file';
 import type { JobControl } from './progress';
+import { resizeVhdxInPlace } from './resize-vhdx';
 import { rewriteSparse } from './sparse-rewrite';
 import { changeUnderUndo, rollBack } from './undo-journal';
 
@@ -85,12 +87,13 @@ async function checkTailIsZero(image: DiskImage, from: number, control: JobContr
 export async function resizeImage(options: ResizeOptions, control: JobControl = {}): Promise<ResizeResult> {
   const path = resolve(options.path);
   const rolledBack = await rollBack(path);
-  checkVirtualSize(options.size);
   const image = await openImage(path, { claim: true });
   let closed = false;
   try {
+    if (image instanceof VhdxImage) return await resizeVhdx(image, options.size, rolledBack, control);
     if (!(image instanceof VhdImage))
       throw new PlatterError('UNSUPPORTED', `${path} is not a VHD`, 'resize works on VHD images');
+    checkVirtualSize(options.size);
     const s = image.structure;
     if (s.footerSource !== 'end')
       throw new PlatterError(
@@ -135,6 +138,28 @@ export async function resizeImage(options: ResizeOptions, control: JobControl = 
   } finally {
     if (!closed) await image.close();
   }
+}
+
+async function resizeVhdx(
+  image: VhdxImage,
+  newSize: number,
+  rolledBack: string | null,
+  control: JobControl,
+): Promise<ResizeResult> {
+  const m = image.structure.metadata;
+  const oldSize = m.virtualSize;
+  const result = (method: ResizeResult['method']): ResizeResult => ({
+    path: image.path,
+    diskType: m.leaveBlocksAllocated ? 'fixed' : 'dynamic',
+    oldSize,
+    newSize,
+    method,
+    rolledBack,
+  });
+  if (newSize === oldSize) return result('unchanged');
+  if (newSize < oldSize) await checkTailIsZero(image, newSize, control);
+  await resizeVhdxInPlace(image, newSize);
+  return result('in place');
 }
 
 async function resizeFixed(
