@@ -1,10 +1,11 @@
 // Mutations aimed at a VHDX's structures: header and region table copies (CRC-32C fixed up or not), the metadata
-// table and its items, BAT entries, and the file length.
+// table and its items, BAT entries, the log's entries (a dirty log is replayed when read), and the file length.
 import { crc32cWithZeroedField } from '../../electron/engine/format/vhdx/crc32c';
 import { HEADER_OFFSETS } from '../../electron/engine/format/vhdx/header';
 import { METADATA_TABLE_SIZE, parseMetadataTable } from '../../electron/engine/format/vhdx/metadata-table';
 import type { MetadataEntry } from '../../electron/engine/format/vhdx/metadata-table';
 import { REGION_TABLE_OFFSETS } from '../../electron/engine/format/vhdx/region-table';
+import { withLogReplayed } from '../../electron/engine/format/vhdx/replayed-source';
 import { readVhdxStructure } from '../../electron/engine/format/vhdx/structure';
 import type { Mutable } from './mutation';
 import { interestingU32, interestingU64 } from './mutation';
@@ -17,6 +18,9 @@ export interface VhdxShape {
   readonly items: readonly MetadataEntry[];
   /** Offsets (MiB) of present blocks, to point other entries at. */
   readonly blockMiB: readonly number[];
+  /** File offsets of the log's entries (4 KiB-aligned "loge" sectors), and where the log lies. */
+  readonly logEntries: readonly number[];
+  readonly logOffset: number;
 }
 
 export async function vhdxShape(bytes: Buffer): Promise<VhdxShape | null> {
@@ -24,9 +28,16 @@ export async function vhdxShape(bytes: Buffer): Promise<VhdxShape | null> {
     path: 'pristine.vhdx',
     size: bytes.length,
     readAt: async (position: number, length: number) => Uint8Array.from(bytes.subarray(position, position + length)),
+    read: async (target: Uint8Array, position: number) =>
+      target.set(bytes.subarray(position, position + target.length)),
+    close: async () => undefined,
   };
   try {
-    const s = await readVhdxStructure(source);
+    const s = await readVhdxStructure(await withLogReplayed(source));
+    const { logOffset, logLength } = s.header;
+    const logEntries: number[] = [];
+    for (let at = logOffset; at < Math.min(logOffset + logLength, bytes.length); at += 4096)
+      if (bytes.toString('latin1', at, at + 4) === 'loge') logEntries.push(at);
     const table = bytes.subarray(s.metadataRegion.fileOffset, s.metadataRegion.fileOffset + METADATA_TABLE_SIZE);
     return {
       batOffset: s.batRegion.fileOffset,
@@ -34,6 +45,8 @@ export async function vhdxShape(bytes: Buffer): Promise<VhdxShape | null> {
       metadataOffset: s.metadataRegion.fileOffset,
       items: parseMetadataTable(table, s.metadataRegion.length),
       blockMiB: [...s.bat.payloadOffsetMiB].filter((o) => o > 0),
+      logEntries,
+      logOffset,
     };
   } catch {
     return null;
@@ -131,6 +144,39 @@ const mutators: Record<string, VhdxMutator> = {
       m.put(shape.batOffset + index * 8, bytes, `bat[${index}] state ${state} at ${offsetMiB} MiB`);
     }
   },
+  log(m, rng, shape) {
+    if (shape.logEntries.length === 0) return mutators.header!(m, rng, shape);
+    const at = rng.pick(shape.logEntries);
+    if (at + 8192 > m.size) return mutators.truncate!(m, rng, shape); // cut short by an earlier mutation
+    const descriptor = at + 64 + 32 * rng.int(4);
+    const v32 = interestingU32(rng, [4096, 8192, 1024 * 1024]);
+    const v64 = interestingU64(rng, m.size);
+    switch (rng.int(7)) {
+      case 0:
+        m.u32le(at + 8, v32, 'log entry length');
+        break;
+      case 1:
+        m.u32le(at + 12, v32, 'log tail');
+        break;
+      case 2:
+        m.u64le(at + 16, v64, 'log sequence');
+        break;
+      case 3:
+        m.u32le(at + 24, v32, 'log descriptor count');
+        break;
+      case 4:
+        m.u64le(at + 48 + 8 * rng.int(2), v64, 'log flushed or last file offset');
+        break;
+      case 5:
+        m.u64le(descriptor + 8 * rng.range(1, 3), v64, 'log descriptor length or offset');
+        break;
+      default:
+        m.flip(at + 4096 + rng.int(4096), rng, 'log data sector');
+    }
+    // Mostly with the entry's checksum fixed up, so the replay logic itself is reached.
+    const length = m.bytes.readUInt32LE(at + 8);
+    if (rng.chance(0.8) && length >= 4096 && length <= 4 * 1024 * 1024) fixCrc(m, at, length);
+  },
   truncate(m, rng) {
     const size = m.size;
     m.truncate(rng.pick([0, 8, 65536, 1024 * 1024, size - 1, size - 1024 * 1024, rng.int(size)]));
@@ -143,7 +189,15 @@ const mutators: Record<string, VhdxMutator> = {
 export const VHDX_MUTATORS = Object.keys(mutators);
 
 export function mutateVhdx(m: Mutable, rng: Rng, shape: VhdxShape | null, kind = rng.pick(VHDX_MUTATORS)): void {
-  const empty: VhdxShape = { batOffset: 0, batEntries: 0, metadataOffset: 0, items: [], blockMiB: [] };
+  const empty: VhdxShape = {
+    batOffset: 0,
+    batEntries: 0,
+    metadataOffset: 0,
+    items: [],
+    blockMiB: [],
+    logEntries: [],
+    logOffset: 0,
+  };
   if (!shape) return mutators[rng.pick(['truncate', 'garbage'])]!(m, rng, empty);
   mutators[kind]!(m, rng, shape);
 }

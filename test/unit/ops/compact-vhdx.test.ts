@@ -71,8 +71,8 @@ describe.skipIf(!tools.qemuIo)('compact of a VHDX', () => {
       await compactImage({ path });
       expect((await hashImage(path)).sha256).toBe(dirty.contentSha256);
       const compacted = (await openImage(path)) as VhdxImage;
-    expect(compacted.structure.replay).toBeNull();
-    await compacted.close();
+      expect(compacted.structure.replay).toBeNull();
+      await compacted.close();
       const fixed = await copyFixture('vhdx/hyperv-fixed-10m.vhdx', dir);
       const error = await compactImage({ path: fixed }).catch((e: unknown) => e);
       expect(isPlatterError(error, 'NOT_COMPACTABLE')).toBe(true);
