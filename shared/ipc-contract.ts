@@ -108,6 +108,22 @@ export interface Events {
   'settings:changed': Settings;
 }
 
+/**
+ * Preload -> main, one way, never exposed to the page (window.platter has no method for them, and the page has no
+ * ipcRenderer): what the preload itself saw happen in the window.
+ */
+export interface PreloadReports {
+  /** The files of a real drop on the window (a trusted event), reported before the page sees the drop. */
+  'drop:files': { readonly paths: readonly string[] };
+}
+
+export type ReportChannel = keyof PreloadReports;
+
+/** The runtime allow-list of report channels. */
+export const REPORT_CHANNELS = Object.keys({ 'drop:files': true } satisfies {
+  readonly [R in ReportChannel]: true;
+}) as readonly ReportChannel[];
+
 export type InvokeChannel = keyof Invoke;
 export type EventChannel = keyof Events;
 export type InvokeRequest<C extends InvokeChannel> = Invoke[C]['req'];

@@ -3,7 +3,7 @@
 // the renderer is untrusted. The one import from outside shared/ (valibot) lives here, not in ipc-contract.ts,
 // so the renderer and the preload can import the contract without pulling in the validator.
 import * as v from 'valibot';
-import type { InvokeChannel, InvokeRequest } from './ipc-contract';
+import type { InvokeChannel, InvokeRequest, PreloadReports, ReportChannel } from './ipc-contract';
 import type { JobOp, JobRequestOf } from './jobs';
 import { PRESET_NAMES } from './units';
 
@@ -118,6 +118,16 @@ export const INVOKE_SCHEMAS = {
   }),
 } satisfies { readonly [C in InvokeChannel]: v.GenericSchema<unknown, InvokeRequest<C>> };
 
+/** Paths one drop may report: more than anyone drags at once, few enough to check quickly. */
+export const MAX_DROPPED_FILES = 10_000;
+
+/** The schema of each preload report. */
+export const REPORT_SCHEMAS = {
+  'drop:files': v.strictObject({
+    paths: v.pipe(v.array(absolutePath), v.maxLength(MAX_DROPPED_FILES, 'lists too many files'), v.readonly()),
+  }),
+} satisfies { readonly [R in ReportChannel]: v.GenericSchema<unknown, PreloadReports[R]> };
+
 // Compile-time: each schema's output is exactly the channel's request type (same keys, same optionality, same
 // value types), so a field added on one side only fails \`npm run typecheck\`.
 // `void` (NoRequest) is what the schema sees as `undefined`.
@@ -128,8 +138,12 @@ type SchemaMatches = {
   [C in InvokeChannel]: Exactly<Distribute<v.InferOutput<(typeof INVOKE_SCHEMAS)[C]>>, Distribute<InvokeRequest<C>>>;
 };
 type JobSchemaMatches = { [K in JobOp]: Exactly<v.InferOutput<(typeof JOB_SCHEMAS)[K]>, JobRequestOf<K>> };
+type ReportSchemaMatches = {
+  [R in ReportChannel]: Exactly<v.InferOutput<(typeof REPORT_SCHEMAS)[R]>, PreloadReports[R]>;
+};
 // A mismatch names its channel: "Types of property 'job:start' are incompatible".
 export const SCHEMAS_MATCH_CONTRACT = {
   invoke: null as unknown as SchemaMatches satisfies { readonly [C in InvokeChannel]: true },
   jobs: null as unknown as JobSchemaMatches satisfies { readonly [K in JobOp]: true },
+  reports: null as unknown as ReportSchemaMatches satisfies { readonly [R in ReportChannel]: true },
 };

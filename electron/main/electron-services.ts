@@ -1,4 +1,5 @@
-// The services only Electron provides: native dialogs, the file manager, notifications.
+// The services only Electron provides: native dialogs (services.ts grants every path they answer), the file
+// manager, notifications.
 import { Notification, dialog, shell } from 'electron';
 import type { BrowserWindow } from 'electron';
 import { OPEN_DIALOGS, SAVE_DIALOGS } from './dialog-options';

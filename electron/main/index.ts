@@ -12,6 +12,7 @@ import { createWorkerRunner } from './jobs/worker-runner';
 import { buildMenuTemplate } from './menu-template';
 import type { MenuOptions } from './menu-template';
 import { existingFiles, pathsFromArgv } from './open-args';
+import { createReports } from './reports';
 import { createCoreServices } from './services';
 import type { Services } from './services';
 import { notificationText, shouldNotify, taskbarProgress } from './taskbar';
@@ -100,7 +101,7 @@ async function start(): Promise<void> {
     },
   });
   services = s;
-  bindIpcMain(createHandlers(s), {
+  bindIpcMain(createHandlers(s), createReports(s), {
     rendererUrl,
     windowIds: () => BrowserWindow.getAllWindows().map((w) => w.webContents.id),
   });

@@ -1,19 +1,25 @@
-// Paths from the renderer are untrusted: inputs must be existing, readable regular files; outputs must go to an
-// existing, writable folder, must not exist yet, and must never be the source.
+// Paths from the renderer are untrusted. Each must be one the user chose (path-grants.ts) before anything looks
+// at it; an input must then be an existing, readable regular file, and an output must pass output-paths.ts.
 import { constants } from 'node:fs';
-import { access, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
+import { access, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, normalize } from 'node:path';
 import { fromFsError } from '../engine/errors';
 import { checkWritableFolder } from '../engine/ops/output-file';
-import type { JobOp, JobRequestOf } from '../../shared/jobs';
+import type { JobOp, JobRequest, JobRequestOf } from '../../shared/jobs';
 import { fail } from './ipc-errors';
+import { checkOutputFile } from './output-paths';
+import type { NewFile } from './output-paths';
+import type { PathGrants } from './path-grants';
 
 function absolute(path: string, what: string): string {
   if (!isAbsolute(path)) fail('INVALID_REQUEST', `${what} ${path} is not an absolute path`, 'give the full path');
   return normalize(path);
 }
 
-/** An existing regular file that this process may read. Returns the normalized path. */
+/**
+ * An existing regular file that this process may read. Returns the normalized path. Checks the file only, not
+ * whether the user chose it: the image service also reads the parents a chosen child names.
+ */
 export async function checkInputFile(path: string, what = 'the image'): Promise<string> {
   const p = absolute(path, what);
   let s;
@@ -44,92 +50,81 @@ export async function checkWritableFile(path: string): Promise<string> {
   return p;
 }
 
-/** The path as the file system resolves it: symlinks in the folder followed, and the file's own if it exists. */
-async function canonical(path: string): Promise<string> {
-  try {
-    return await realpath(path);
-  } catch {
-    const folder = await realpath(dirname(path)).catch(() => dirname(path));
-    return join(folder, basename(path));
-  }
+/** A file the user chose, then checked as an input. */
+export function grantedInput(grants: PathGrants, path: string, what = 'the image'): Promise<string> {
+  return checkInputFile(grants.require(absolute(path, what), what), what);
 }
 
-async function sameFile(a: string, b: string): Promise<boolean> {
-  if ((await canonical(a)) === (await canonical(b))) return true;
-  const [sa, sb] = await Promise.all([stat(a).catch(() => null), stat(b).catch(() => null)]);
-  // Hard links, and names that differ only in case on case-insensitive file systems.
-  return sa !== null && sb !== null && sa.dev === sb.dev && sa.ino === sb.ino;
+/** A file the user chose, then checked as an image changed in place. */
+export function grantedWritable(grants: PathGrants, path: string, what = 'the image'): Promise<string> {
+  return checkWritableFile(grants.require(absolute(path, what), what));
 }
 
-/** A new file: never one of `sources`, in an existing writable folder, not existing yet. */
-export async function checkOutputFile(path: string, sources: readonly string[]): Promise<string> {
-  const p = absolute(path, 'the destination');
-  for (const source of sources) {
-    if (await sameFile(p, source)) {
-      fail(
-        'DESTINATION_IS_SOURCE',
-        `the destination ${p} is the source image`,
-        'choose another file name; the source is never overwritten',
-      );
-    }
-  }
-  await checkWritableFolder(dirname(p));
-  const exists = await stat(p).then(
-    () => true,
-    () => false,
-  );
-  if (exists) throw fromFsError(Object.assign(new Error(), { code: 'EEXIST' }), p);
-  return p;
+/** A job request with its paths checked and normalized, and the new file it creates (if any). */
+export interface CheckedJob<K extends JobOp = JobOp> {
+  readonly request: JobRequestOf<K>;
+  readonly output: NewFile | null;
 }
 
 /**
- * The path rules of each job op; each returns the request with normalized paths. Adding an op to JobOps
- * (shared/jobs.ts) makes this fail to compile until its rules are here.
+ * The path rules of each job op: which paths are inputs (chosen, readable), which are changed in place (chosen,
+ * writable) and which are created (output-paths.ts). Adding an op to JobOps (shared/jobs.ts) makes this fail to
+ * compile until its rules are here.
  */
-export const JOB_PATH_RULES: { readonly [K in JobOp]: (request: JobRequestOf<K>) => Promise<JobRequestOf<K>> } = {
-  async create(request) {
-    const parent = request.parent === undefined ? undefined : await checkInputFile(request.parent, 'the parent');
-    const path = await checkOutputFile(request.path, parent === undefined ? [] : [parent]);
-    return { ...request, path, ...(parent !== undefined && { parent }) };
+export const JOB_PATH_RULES: {
+  readonly [K in JobOp]: (request: JobRequestOf<K>, grants: PathGrants) => Promise<CheckedJob<K>>;
+} = {
+  async create(request, grants) {
+    const parent = request.parent === undefined ? undefined : await grantedInput(grants, request.parent, 'the parent');
+    const output = await checkOutputFile(request.path, parent === undefined ? [] : [parent], grants);
+    return { request: { ...request, path: output.path, ...(parent !== undefined && { parent }) }, output };
   },
-  async convert(request) {
-    const input = await checkInputFile(request.input, 'the source');
-    const output = await checkOutputFile(request.output, [input]);
-    return { ...request, input, output };
+  async convert(request, grants) {
+    const input = await grantedInput(grants, request.input, 'the source');
+    const output = await checkOutputFile(request.output, [input], grants);
+    return { request: { ...request, input, output: output.path }, output };
   },
-  async compact(request) {
-    if (request.dryRun) return { ...request, path: await checkInputFile(request.path) };
-    if (request.output === undefined) return { ...request, path: await checkWritableFile(request.path) };
-    const path = await checkInputFile(request.path);
-    return { ...request, path, output: await checkOutputFile(request.output, [path]) };
+  async compact(request, grants) {
+    if (request.dryRun) {
+      return { request: { ...request, path: await grantedInput(grants, request.path) }, output: null };
+    }
+    if (request.output === undefined) {
+      return { request: { ...request, path: await grantedWritable(grants, request.path) }, output: null };
+    }
+    const path = await grantedInput(grants, request.path);
+    const output = await checkOutputFile(request.output, [path], grants);
+    return { request: { ...request, path, output: output.path }, output };
   },
-  async hash(request) {
-    return { ...request, path: await checkInputFile(request.path) };
+  async hash(request, grants) {
+    return { request: { ...request, path: await grantedInput(grants, request.path) }, output: null };
   },
-  async 'convert-to-child'(request) {
-    const input = await checkInputFile(request.input, 'the source');
-    const parent = await checkInputFile(request.parent, 'the parent');
-    const output = await checkOutputFile(request.output, [input, parent]);
-    return { ...request, input, parent, output };
+  async 'convert-to-child'(request, grants) {
+    const input = await grantedInput(grants, request.input, 'the source');
+    const parent = await grantedInput(grants, request.parent, 'the parent');
+    const output = await checkOutputFile(request.output, [input, parent], grants);
+    return { request: { ...request, input, parent, output: output.path }, output };
   },
-  async resize(request) {
-    return { ...request, path: await checkWritableFile(request.path) };
+  async resize(request, grants) {
+    return { request: { ...request, path: await grantedWritable(grants, request.path) }, output: null };
   },
-  async merge(request) {
-    return { ...request, child: await checkWritableFile(request.child) };
+  async merge(request, grants) {
+    // The parent it writes into is the one the child names, as the chain main read shows it.
+    return { request: { ...request, child: await grantedWritable(grants, request.child, 'the child') }, output: null };
   },
-  async 'set-parent'(request) {
-    const child = await checkWritableFile(request.child);
-    return { ...request, child, parent: await checkInputFile(request.parent, 'the parent') };
+  async 'set-parent'(request, grants) {
+    const child = await grantedWritable(grants, request.child, 'the child');
+    const parent = await grantedInput(grants, request.parent, 'the parent');
+    return { request: { ...request, child, parent }, output: null };
   },
-  async repair(request) {
+  async repair(request, grants) {
     // A dry run only reads; a repair writes the image and its undo journal beside it.
-    const path = request.dryRun === true ? await checkInputFile(request.path) : await checkWritableFile(request.path);
-    return { ...request, path };
+    const path =
+      request.dryRun === true ? await grantedInput(grants, request.path) : await grantedWritable(grants, request.path);
+    return { request: { ...request, path }, output: null };
   },
 };
 
-export function checkJobPaths<K extends JobOp>(request: JobRequestOf<K> & { op: K }): Promise<JobRequestOf<K>> {
-  const rule = JOB_PATH_RULES[request.op] as (r: JobRequestOf<K>) => Promise<JobRequestOf<K>>;
-  return rule(request);
+export function checkJobPaths(request: JobRequest, grants: PathGrants): Promise<CheckedJob> {
+  const rule = JOB_PATH_RULES[request.op] as (r: JobRequest, g: PathGrants) => Promise<CheckedJob>;
+  return rule(request, grants);
 }

@@ -1,5 +1,6 @@
 // The services the handler table is built from. The app assembles them with Electron's dialogs and shell; the
-// end-to-end bridge and the tests assemble the same services with stand-ins for those two.
+// end-to-end bridge and the tests assemble the same services with stand-ins for those two. Whatever the dialogs
+// answer, and whatever is opened from outside or listed as recent, is granted here (path-grants.ts).
 import { join } from 'node:path';
 import { sparseSeekAvailable } from '../engine/image/sparse-seek';
 import { PRESETS } from '../engine/ops/presets';
@@ -9,7 +10,10 @@ import { EventBus } from './event-bus';
 import { JobManager } from './jobs/job-manager';
 import type { JobRunner } from './jobs/runner';
 import { OpenedFiles } from './opened-files';
+import { PathGrants } from './path-grants';
 import { RecentStore } from './recent-store';
+import { RequestLimit } from './request-limit';
+import type { RequestLimits } from './request-limit';
 import { SettingsStore } from './settings-store';
 
 /** Native file dialogs (Electron's in the app; scripted answers in tests and the bridge). */
@@ -27,10 +31,15 @@ export interface ShellService {
 export interface Services {
   readonly appInfo: AppInfo;
   readonly events: EventBus;
+  /** The paths the user chose: all the renderer may touch. */
+  readonly grants: PathGrants;
+  /** The turns of the handlers that open files. */
+  readonly fileRequests: RequestLimit;
   readonly jobs: JobManager;
   readonly recent: RecentStore;
   readonly settings: SettingsStore;
   readonly openedFiles: OpenedFiles;
+  /** The dialogs, granting what the user chose in them. */
   readonly dialogs: DialogService;
   readonly shell: ShellService;
 }
@@ -46,6 +55,26 @@ export interface CoreServicesOptions {
   readonly onRecentChange?: (list: readonly RecentImage[]) => void;
   /** Told of each image recorded (the app calls app.addRecentDocument). */
   readonly onRecentAdd?: (path: string) => void;
+  /** How many file-opening calls run and wait at once (request-limit.ts has the defaults). */
+  readonly fileRequestLimits?: RequestLimits;
+  /** How many jobs may wait (job-manager.ts has the default). */
+  readonly maxQueuedJobs?: number;
+}
+
+/** A dialog service whose every chosen path is granted: what the user picks in a native dialog is theirs. */
+export function grantingDialogs(dialogs: DialogService, grants: PathGrants): DialogService {
+  return {
+    async showOpen(request) {
+      const paths = await dialogs.showOpen(request);
+      grants.grant(paths);
+      return paths;
+    },
+    async showSave(request) {
+      const path = await dialogs.showSave(request);
+      if (path !== null) grants.grant([path]);
+      return path;
+    },
+  };
 }
 
 export function presetInfos(): PresetInfo[] {
@@ -60,6 +89,7 @@ export function presetInfos(): PresetInfo[] {
 
 export async function createCoreServices(options: CoreServicesOptions): Promise<Services> {
   const events = new EventBus();
+  const grants = new PathGrants();
   const recent = await RecentStore.load({
     file: join(options.userDataDir, 'recent.json'),
     onChange: (list) => {
@@ -72,14 +102,22 @@ export async function createCoreServices(options: CoreServicesOptions): Promise<
     file: join(options.userDataDir, 'settings.json'),
     onChange: (s) => events.emit('settings:changed', s),
   });
+  // The user's own list (only chosen images are ever added to it).
+  grants.grant(recent.list().map((entry) => entry.path));
   return {
     appInfo: { ...options.app, presets: presetInfos(), sparseFiles: sparseSeekAvailable() },
     events,
-    jobs: new JobManager({ runner: options.runner, events }),
+    grants,
+    fileRequests: new RequestLimit(options.fileRequestLimits),
+    jobs: new JobManager({
+      runner: options.runner,
+      events,
+      ...(options.maxQueuedJobs !== undefined && { maxQueued: options.maxQueuedJobs }),
+    }),
     recent,
     settings,
-    openedFiles: new OpenedFiles(events),
-    dialogs: options.dialogs,
+    openedFiles: new OpenedFiles(events, grants),
+    dialogs: grantingDialogs(options.dialogs, grants),
     shell: options.shell,
   };
 }

@@ -50,7 +50,11 @@ test('Create a dynamic image: preset, size, block size, location, summary, then 
   await expect(app.getByTestId('azure')).toHaveAttribute('data-ready', 'false');
 });
 
-test('Create a fixed image with the azure preset: Azure-ready, file size = size + 512', async ({ app, dir }) => {
+test('Create a fixed image with the azure preset: Azure-ready, file size = size + 512', async ({
+  app,
+  dir,
+  bridge,
+}) => {
   await app.getByTestId('nav-create').click();
   const wizard = app.getByTestId('create-wizard');
   await wizard.getByTestId('create-preset').selectOption('azure');
@@ -58,7 +62,9 @@ test('Create a fixed image with the azure preset: Azure-ready, file size = size 
   await wizard.getByTestId('create-size').fill('10 MiB');
   await wizard.getByTestId('wizard-next').click();
   const path = join(dir, 'azure-fixed.vhd');
-  await wizard.getByTestId('create-path').fill(path);
+  bridge.dialogs.answerSave(path);
+  await wizard.getByTestId('create-path-choose').click();
+  await expect(wizard.getByTestId('create-path')).toHaveValue(path);
   await wizard.getByTestId('wizard-next').click();
   await expect(wizard.getByTestId('create-summary')).toContainText('Fixed');
   await wizard.getByTestId('wizard-run').click();
@@ -72,7 +78,7 @@ test('Create a fixed image with the azure preset: Azure-ready, file size = size 
   await shot(app, 'image-view-created-fixed');
 });
 
-test('a whole Create run from the keyboard alone', async ({ app, dir }) => {
+test('a whole Create run from the keyboard alone', async ({ app, dir, bridge }) => {
   const path = join(dir, 'keyboard.vhd');
   // Tab from the top of the window to the header's Create button.
   await app.keyboard.press('Tab');
@@ -87,8 +93,16 @@ test('a whole Create run from the keyboard alone', async ({ app, dir }) => {
   await app.keyboard.press('ControlOrMeta+a');
   await app.keyboard.type('32M');
   await app.keyboard.press('Enter');
-  await expect(wizard.getByTestId('create-path')).toBeFocused();
-  await app.keyboard.type(path);
+  // Where to save it is chosen in the save dialog: the step starts on Choose…, and Enter opens it.
+  await expect(wizard.getByTestId('create-path-choose')).toBeFocused();
+  bridge.dialogs.answerSave(path);
+  await app.keyboard.press('Enter');
+  await expect(wizard.getByTestId('create-path')).toHaveValue(path);
+  guard = 0;
+  while (!(await wizard.getByTestId('wizard-next').evaluate((el) => el === document.activeElement))) {
+    await app.keyboard.press('Tab');
+    if (++guard > 5) throw new Error('Next is not reachable with Tab from Choose…');
+  }
   await app.keyboard.press('Enter');
   await expect(wizard.getByTestId('create-summary')).toContainText('32 MiB');
   await expect(wizard.getByTestId('wizard-run')).toBeFocused();

@@ -57,7 +57,11 @@ test('Compact: the expected reclaim before, the reclaimed bytes after, content u
   await expect(app.getByTestId('map-counts')).toContainText('4 of 8 blocks');
 });
 
-test('cancel a long job from the Jobs panel: the job says cancelled and its output is gone', async ({ app, dir }) => {
+test('cancel a long job from the Jobs panel: the job says cancelled and its output is gone', async ({
+  app,
+  dir,
+  bridge,
+}) => {
   await app.getByTestId('nav-create').click();
   const wizard = app.getByTestId('create-wizard');
   await wizard.getByTestId('create-fixed').check();
@@ -65,7 +69,9 @@ test('cancel a long job from the Jobs panel: the job says cancelled and its outp
   await wizard.getByTestId('create-size').fill('16G');
   await wizard.getByTestId('wizard-next').click();
   const path = join(dir, 'big.vhd');
-  await wizard.getByTestId('create-path').fill(path);
+  bridge.dialogs.answerSave(path);
+  await wizard.getByTestId('create-path-choose').click();
+  await expect(wizard.getByTestId('create-path')).toHaveValue(path);
   await wizard.getByTestId('wizard-next').click();
   await wizard.getByTestId('wizard-run').click();
 

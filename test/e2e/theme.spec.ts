@@ -56,7 +56,8 @@ test('preferences are saved in settings, and Convert starts from the saved verif
   await app.getByTestId('nav-convert').click();
   const wizard = app.getByTestId('convert-wizard');
   await expect(wizard.getByTestId('wizard-next')).toBeDisabled();
-  await wizard.getByTestId('convert-source').fill(raw);
+  bridge.dialogs.answerOpen(raw);
+  await wizard.getByTestId('convert-source-choose').click();
   await expect(wizard.getByTestId('convert-detected')).toHaveText('Raw disk, 2 MiB');
   await wizard.getByTestId('wizard-next').click();
   await wizard.getByTestId('wizard-next').click();

@@ -1,12 +1,18 @@
 // The job queue: one job runs at a time, in the order started; progress is forwarded at most 4 times a second
 // per job, in order; cancel stops a running job (which removes its partial output) or drops a queued one; every
-// job ends with exactly one `job:done`, after its last `job:progress`.
+// job ends with exactly one `job:done`, after its last `job:progress`. At most `maxQueued` jobs wait (more are
+// refused as TOO_MANY_REQUESTS), and every step of the bookkeeping costs the same however many jobs there are.
 import type { IpcError } from '../../../shared/errors';
 import type { JobId, JobInfo, JobOutcome, JobProgress, JobRequest, JobResult, JobState } from '../../../shared/jobs';
 import { PROGRESS_INTERVAL_MS } from '../../../shared/units';
 import type { EventSink } from '../event-bus';
 import { fail, toIpcError } from '../ipc-errors';
-import type { EngineProgress, JobRunner } from './runner';
+import type { NewFile } from '../output-paths';
+import { restrictMode } from './output-mode';
+import type { EngineProgress, JobRunner, RunRequest } from './runner';
+
+/** Far more than anyone queues by hand, few enough that a runaway page cannot fill memory with jobs. */
+export const MAX_QUEUED_JOBS = 256;
 
 export interface JobManagerOptions {
   readonly runner: JobRunner;
@@ -16,11 +22,15 @@ export interface JobManagerOptions {
   readonly progressIntervalMs?: number;
   /** Finished jobs kept for `job:list`; the oldest are forgotten first. */
   readonly keepFinished?: number;
+  /** Jobs that may wait behind the running one. */
+  readonly maxQueued?: number;
 }
 
 interface Job {
   readonly id: JobId;
   readonly request: JobRequest;
+  /** The file it creates, whose permission bits its sources limit. */
+  readonly output: NewFile | null;
   state: JobState;
   readonly queuedAt: number;
   startedAt: number | null;
@@ -38,29 +48,40 @@ interface Job {
   readonly controller: AbortController;
 }
 
-const FINISHED: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
-
 export class JobManager {
   private readonly jobs = new Map<JobId, Job>();
-  private readonly queue: Job[] = [];
+  /** Waiting jobs in the order started (a Map: taking the first and dropping any one are both O(1)). */
+  private readonly queue = new Map<JobId, Job>();
+  /** Finished jobs still listed, oldest first. */
+  private readonly finished = new Set<JobId>();
   private running: Job | null = null;
   private counter = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly now: () => number;
   private readonly interval: number;
   private readonly keepFinished: number;
+  private readonly maxQueued: number;
 
   constructor(private readonly options: JobManagerOptions) {
     this.now = options.now ?? Date.now;
     this.interval = options.progressIntervalMs ?? PROGRESS_INTERVAL_MS;
     this.keepFinished = options.keepFinished ?? 200;
+    this.maxQueued = options.maxQueued ?? MAX_QUEUED_JOBS;
   }
 
   /** Queues a job (its paths already checked) and returns it as `job:added` announces it. */
-  start(request: JobRequest): JobInfo {
+  start(request: JobRequest, output: NewFile | null = null): JobInfo {
+    if (this.queue.size >= this.maxQueued) {
+      fail(
+        'TOO_MANY_REQUESTS',
+        `too many requests at once: ${this.queue.size} jobs are already waiting`,
+        'wait for some of them to finish, or cancel some, then start it again',
+      );
+    }
     const job: Job = {
       id: `job-${++this.counter}`,
       request,
+      output,
       state: 'queued',
       queuedAt: this.now(),
       startedAt: null,
@@ -76,7 +97,7 @@ export class JobManager {
       controller: new AbortController(),
     };
     this.jobs.set(job.id, job);
-    this.queue.push(job);
+    this.queue.set(job.id, job);
     const info = this.info(job);
     this.options.events.emit('job:added', info);
     this.pump();
@@ -88,7 +109,7 @@ export class JobManager {
     const job = this.jobs.get(id);
     if (!job) fail('JOB_NOT_FOUND', `there is no job ${id}`, 'refresh the list of jobs');
     if (job.state === 'queued') {
-      this.queue.splice(this.queue.indexOf(job), 1);
+      this.queue.delete(job.id);
       this.finish(job, null, cancelledError());
       return true;
     }
@@ -109,46 +130,54 @@ export class JobManager {
   }
 
   clearFinished(): JobInfo[] {
-    for (const job of this.jobs.values()) if (FINISHED.includes(job.state)) this.jobs.delete(job.id);
+    for (const id of this.finished) this.jobs.delete(id);
+    this.finished.clear();
     return this.list();
   }
 
   /** Resolves when no job is running or queued. */
   whenIdle(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    if (!this.running && this.queue.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Cancels everything (app quit). */
   cancelAll(): void {
-    for (const job of [...this.queue]) this.cancel(job.id);
+    for (const id of [...this.queue.keys()]) this.cancel(id);
     this.running?.controller.abort();
   }
 
   private pump(): void {
     if (this.running) return;
-    const job = this.queue.shift();
-    if (!job) {
+    const next = this.queue.values().next();
+    if (next.done) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
       return;
     }
+    const job = next.value;
+    this.queue.delete(job.id);
     this.running = job;
     job.state = 'running';
     job.startedAt = this.now();
     this.options.events.emit('job:started', { jobId: job.id, startedAt: job.startedAt });
     let run: Promise<JobResult>;
     try {
-      run = this.options.runner.run(job.request, {
+      run = this.options.runner.run(runRequest(job), {
         signal: job.controller.signal,
         onProgress: (progress) => this.onProgress(job, progress),
       });
     } catch (err) {
       run = Promise.reject(err);
     }
-    run.then(
-      (result) => this.finish(job, result, null),
-      (err: unknown) => this.finish(job, null, toIpcError(err)),
-    );
+    run
+      .then(async (result) => {
+        if (job.output) await restrictMode(job.output);
+        return result;
+      })
+      .then(
+        (result) => this.finish(job, result, null),
+        (err: unknown) => this.finish(job, null, toIpcError(err)),
+      );
   }
 
   private onProgress(job: Job, progress: EngineProgress): void {
@@ -209,14 +238,18 @@ export class JobManager {
       progress: job.progress,
     } as JobOutcome;
     if (this.running === job) this.running = null;
+    this.finished.add(job.id);
     this.forgetOldFinished();
     this.options.events.emit('job:done', outcome);
     this.pump();
   }
 
   private forgetOldFinished(): void {
-    const finished = [...this.jobs.values()].filter((j) => FINISHED.includes(j.state));
-    for (const job of finished.slice(0, Math.max(0, finished.length - this.keepFinished))) this.jobs.delete(job.id);
+    while (this.finished.size > this.keepFinished) {
+      const oldest = this.finished.values().next().value as JobId;
+      this.finished.delete(oldest);
+      this.jobs.delete(oldest);
+    }
   }
 
   private info(job: Job): JobInfo {
@@ -233,6 +266,12 @@ export class JobManager {
       error: job.error,
     } as JobInfo;
   }
+}
+
+/** The request with the permission bits of its new file, when its sources limit them. */
+function runRequest(job: Job): RunRequest {
+  const mode = job.output?.mode ?? null;
+  return mode === null ? job.request : { ...job.request, outputMode: mode };
 }
 
 function cancelledError(): IpcError {

@@ -10,7 +10,13 @@ export interface RunControl {
   readonly onProgress: (progress: Progress) => void;
 }
 
+/**
+ * A job's request as the runner gets it: with `outputMode`, the permission bits its new file may have at most
+ * (its sources'), which the engine's create, convert, compact and convert-to-child give the file they create.
+ */
+export type RunRequest = JobRequest & { readonly outputMode?: number };
+
 /** Runs a job to its end: resolves with the result, or rejects (an IpcFailure for typed errors). */
 export interface JobRunner {
-  run(request: JobRequest, control: RunControl): Promise<JobResult>;
+  run(request: RunRequest, control: RunControl): Promise<JobResult>;
 }

@@ -162,7 +162,6 @@ export const en = {
     path: 'Path',
     openResult: 'Open result',
     required: 'Required',
-    notAbsolute: 'Give the full path (starting with / or a drive letter).',
   },
   create: {
     title: 'Create an image',

@@ -1,8 +1,9 @@
-// The end-to-end bridge: serves the built renderer (out/renderer) and binds the REAL handler table
-// (createHandlers over createCoreServices: the real engine, job manager, recent list and settings) to a WebSocket
-// on the same origin, exactly as electron/main/ipc-binding.ts binds it to ipcMain: bindHandlers with a sender
-// check (isTrustedSender against the page's origin), and forwardEvents for every event. The one stand-in is the
-// dialog service: native dialogs cannot open here, so the test scripts their answers.
+// The end-to-end bridge: serves the built renderer (out/renderer) and binds the REAL handler table and reports
+// (createHandlers and createReports over createCoreServices: the real engine, job manager, path grants, recent
+// list and settings) to a WebSocket on the same origin, exactly as electron/main/ipc-binding.ts binds them to
+// ipcMain: bindHandlers and bindReports with a sender check (isTrustedSender against the page's origin), and
+// forwardEvents for every event. The one stand-in is the dialog service: native dialogs cannot open here, so the
+// test scripts their answers (which grant the paths, as the user's choices in a real dialog do).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -11,9 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { bindHandlers, forwardEvents } from '../../../electron/main/bind-handlers';
+import { bindHandlers, bindReports, forwardEvents } from '../../../electron/main/bind-handlers';
 import { createHandlers } from '../../../electron/main/handlers';
 import { createInProcessRunner } from '../../../electron/main/jobs/in-process-runner';
+import { createReports } from '../../../electron/main/reports';
 import { createCoreServices } from '../../../electron/main/services';
 import type { Services } from '../../../electron/main/services';
 import { isTrustedSender } from '../../../electron/main/sender-check';
@@ -32,12 +34,10 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** A message from the page: an invoke of one channel. */
-interface InvokeMessage {
-  readonly id: number;
-  readonly channel: string;
-  readonly payload: unknown;
-}
+/** A message from the page: an invoke of one channel, or a report (what ipcRenderer.send carries). */
+type PageMessage =
+  | { readonly id: number; readonly channel: string; readonly payload: unknown }
+  | { readonly report: string; readonly payload: unknown };
 
 export interface Bridge {
   readonly url: string;
@@ -91,12 +91,23 @@ export async function startBridge(options: { userDataDir: string }): Promise<Bri
   const url = `http://127.0.0.1:${port}`;
   const policy = { windowIds: () => sockets.keys(), rendererUrl: `${url}/index.html` };
 
-  // The ipcMain stand-in: one handler per channel, called with the sender's event, like ipcMain.handle.
+  // The ipcMain stand-in: one handler per channel, called with the sender's event, like ipcMain.handle, and one
+  // listener per report channel, like ipcMain.on.
   const handlers = new Map<string, (event: SenderEvent, payload: unknown) => Promise<unknown>>();
+  const reportListeners = new Map<string, (event: SenderEvent, payload: unknown) => void>();
+  const isTrusted = (event: SenderEvent) => isTrustedSender(event, policy);
   bindHandlers(
     { handle: (channel, listener) => void handlers.set(channel, listener), removeHandler: (c) => handlers.delete(c) },
     table,
-    (event) => isTrustedSender(event, policy),
+    isTrusted,
+  );
+  bindReports(
+    {
+      on: (channel, listener) => reportListeners.set(channel, listener),
+      removeListener: (channel) => reportListeners.delete(channel),
+    },
+    createReports(services),
+    isTrusted,
   );
 
   const sockets = new Map<number, WebSocket>();
@@ -109,7 +120,12 @@ export async function startBridge(options: { userDataDir: string }): Promise<Bri
     const event: SenderEvent = { sender: { id }, senderFrame: { url: `${req.headers.origin ?? ''}/`, parent: null } };
     socket.on('close', () => sockets.delete(id));
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as InvokeMessage;
+      const message = JSON.parse(String(data)) as PageMessage;
+      // Handled at once, before the next message: a drop's report grants before the page's invokes arrive.
+      if ('report' in message) {
+        reportListeners.get(message.report)?.(event, message.payload);
+        return;
+      }
       const handle = handlers.get(message.channel);
       const reply = handle
         ? handle(event, message.payload)

@@ -1,8 +1,13 @@
 // What the page gets instead of the preload: `window.platter` built from the contract's method tables, each
 // invoke sent over the bridge's WebSocket and each event delivered to its subscribers (the payload only, as the
 // preload does). pathForFile maps a dropped File to its file in the test's folder, as webUtils.getPathForFile
-// maps it to its file on disk. Runs in the page (page.addInitScript): self-contained, no imports at run time.
+// maps it to its file on disk. And as the preload does (electron/preload/drop-reports.ts), a capture listener on
+// the window, installed before the page's scripts, reports every drop's paths to main (the bridge's reports
+// binding) before the page sees the drop: that report, not the page, is what lets the page open dropped files.
+// (Playwright's drops are synthetic, so unlike the preload it cannot insist on trusted events.)
+// Runs in the page (page.addInitScript): self-contained, no imports at run time.
 import { API_GLOBAL, EVENT_METHODS, INVOKE_METHODS } from '../../../shared/ipc-contract';
+import type { ReportChannel } from '../../../shared/ipc-contract';
 import { BRIDGE_PATH } from './bridge-server';
 
 export interface PageApiArgs {
@@ -12,10 +17,18 @@ export interface PageApiArgs {
   readonly socketPath: string;
   /** The folder dropped files come from. */
   readonly dropDir: string;
+  readonly dropReport: ReportChannel;
 }
 
 export function pageApiArgs(dropDir: string): PageApiArgs {
-  return { global: API_GLOBAL, invoke: INVOKE_METHODS, events: EVENT_METHODS, socketPath: BRIDGE_PATH, dropDir };
+  return {
+    global: API_GLOBAL,
+    invoke: INVOKE_METHODS,
+    events: EVENT_METHODS,
+    socketPath: BRIDGE_PATH,
+    dropDir,
+    dropReport: 'drop:files',
+  };
 }
 
 /** Serialized into the page by Playwright: must not refer to anything outside itself. */
@@ -59,6 +72,17 @@ export function installPageApi(args: PageApiArgs): void {
       return () => void set.delete(wrapped);
     };
   }
-  api.pathForFile = (file: { name: string }) => (file.name ? `${args.dropDir}/${file.name}` : '');
+  const pathForFile = (file: { name: string }) => (file.name ? `${args.dropDir}/${file.name}` : '');
+  api.pathForFile = pathForFile;
+  window.addEventListener(
+    'drop',
+    (event) => {
+      const paths = Array.from(event.dataTransfer?.files ?? [], pathForFile).filter((path) => path !== '');
+      // After `ready`, in order: sent before any invoke the page makes on seeing the drop.
+      const text = JSON.stringify({ report: args.dropReport, payload: { paths } });
+      if (paths.length > 0) void ready.then(() => socket.send(text));
+    },
+    { capture: true },
+  );
   Object.defineProperty(window, args.global, { value: Object.freeze(api), writable: false, configurable: false });
 }

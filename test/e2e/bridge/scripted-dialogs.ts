@@ -1,5 +1,6 @@
 // The dialog service of the bridge: each open or save dialog takes the next answer the test queued (a list of
-// paths, a path, or a cancel). A dialog with no answer queued fails the test loudly instead of hanging.
+// paths, a path, or a cancel). A dialog with no answer queued fails the test loudly instead of hanging. As in the
+// app, the services wrap it (grantingDialogs), so what it answers is granted as the user's choice.
 import type { OpenDialogRequest, SaveDialogRequest } from '../../../shared/ipc-contract';
 import type { DialogService } from '../../../electron/main/services';
 

@@ -1,5 +1,7 @@
 // The handler table, channel by channel: valid payloads give the right result; wrong types, missing or extra
-// fields, relative paths, a destination equal to the source and missing files give a clear typed error.
+// fields, relative paths, a destination equal to the source and missing files give a clear typed error. The user
+// has chosen the images each test works on (in the scripted Open dialog); paths never chosen are in
+// path-grants.test.ts.
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +10,7 @@ import { INVOKE_CHANNELS } from '../../../shared/ipc-contract';
 import type { ImageDetails, InvokeChannel, JobOutcome } from '../../../shared/ipc-contract';
 import { createImage } from '../../../electron/engine/ops/create';
 import { useTempDirs } from '../../helpers/temp-dir';
-import { harness, writeRawImage } from './helpers';
+import { choose, chooseSave, harness, writeRawImage } from './helpers';
 import type { Harness } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -40,6 +42,8 @@ describe('the handler table', () => {
     await createImage({ path: vhd, size: 8 * MiB, type: 'dynamic', blockSize: 2 * MiB });
     const raw = join(dir, 'disk.img');
     await writeRawImage(raw, 3 * MiB);
+    await choose(h, vhd, raw);
+    h.dialogs.requests.splice(0);
     return { dir, h, vhd, raw };
   }
 
@@ -95,6 +99,8 @@ describe('the handler table', () => {
       // Random bytes: no table, no file system. What a raw disk holds is tested in test/unit/contents.
       contents: { scheme: null, diskId: null, partitions: [], fileSystem: null },
     });
+    // Chosen, then gone (or a folder): the file system's own answer.
+    await choose(h, join(dir, 'nope.vhd'), dir);
     const missing = errorOf(await h.handlers['image:detect']({ path: join(dir, 'nope.vhd') }));
     expect(missing.code).toBe('NOT_FOUND');
     expect(missing.message).toContain('nope.vhd');
@@ -125,6 +131,7 @@ describe('the handler table', () => {
     const { dir, h } = await setup();
     const fixed = join(dir, 'fixed.vhd');
     await createImage({ path: fixed, size: 4 * MiB, type: 'fixed' });
+    await choose(h, fixed);
     const info = value(await h.handlers['image:info']({ path: fixed }));
     expect(info.allocation).toBeNull();
     expect(info.azure).toEqual({ ready: true, checks: expect.any(Array) });
@@ -163,6 +170,8 @@ describe('the handler table', () => {
   it('job:start runs create, convert, compact and hash, and reports each outcome', async () => {
     const { dir, h, vhd, raw } = await setup();
     const created = join(dir, 'new.vhd');
+    // A new image with no source: where the user chose to save it.
+    await chooseSave(h, created);
     const a = value(await h.handlers['job:start']({ op: 'create', path: created, size: 4 * MiB }));
     const converted = join(dir, 'converted.vhd');
     const b = value(await h.handlers['job:start']({ op: 'convert', input: raw, output: converted, verify: true }));
@@ -188,6 +197,9 @@ describe('the handler table', () => {
 
   it('job:start refuses bad requests before queueing anything', async () => {
     const { dir, h, vhd, raw } = await setup();
+    // Chosen, then gone or not a file: the checks after the grant still apply.
+    await choose(h, join(dir, 'missing.img'), dir);
+    await chooseSave(h, join(dir, 'no-such-folder', 'out.vhd'));
     const cases: [unknown, string][] = [
       [{ op: 'convert', input: raw, output: raw }, 'DESTINATION_IS_SOURCE'],
       [{ op: 'convert', input: vhd, output: join(dir, '.', 'disk.vhd') }, 'DESTINATION_IS_SOURCE'],
@@ -220,11 +232,14 @@ describe('the handler table', () => {
 
   it('a job that fails in the engine ends with its typed error', async () => {
     const { dir, h, raw } = await setup();
-    const job = value(await h.handlers['job:start']({ op: 'convert', input: raw, output: join(dir, 'out.vhdx') }));
+    // A child of a raw disk: the paths pass, the engine refuses (a differencing disk needs a VHD parent).
+    const job = value(await h.handlers['job:start']({ op: 'create', path: join(dir, 'child.vhd'), parent: raw }));
     const outcome = await waitDone(h, job.jobId);
     expect(outcome.state).toBe('failed');
-    expect(outcome.error).toMatchObject({ code: 'UNSUPPORTED', message: expect.stringContaining('VHDX') });
+    expect(outcome.error?.code).not.toBe('INTERNAL');
+    expect(outcome.error?.message).toContain('disk.img');
     expect(outcome.error?.remedy).toBeTruthy();
+    expect((await readdir(dir)).sort()).toEqual(['disk.img', 'disk.vhd']);
   });
 
   it('job:cancel cancels, refuses unknown ids, and validates', async () => {
@@ -243,9 +258,12 @@ describe('the handler table', () => {
       [raw, 'raw', null, 3 * MiB],
     ]);
     expect(h.eventsOf('recent:changed')).toHaveLength(2);
+    await choose(h, join(dir, 'gone.vhd'));
     expect(errorOf(await h.handlers['recent:add']({ path: join(dir, 'gone.vhd') })).code).toBe('NOT_FOUND');
     const again = await harness(join(dir, 'user-data'));
     expect(value(await again.handlers['recent:list'](undefined)).map((r) => r.path)).toEqual([vhd, raw]);
+    // After the restart, what the recent list holds may be opened again without a dialog.
+    expect(value(await again.handlers['image:info']({ path: vhd })).path).toBe(vhd);
     expect(value(await again.handlers['recent:remove']({ path: raw })).map((r) => r.path)).toEqual([vhd]);
     expect(value(await again.handlers['recent:clear'](undefined))).toEqual([]);
   });
@@ -276,6 +294,7 @@ describe('the handler table', () => {
     const { dir, h, vhd } = await setup();
     expect(value(await h.handlers['shell:show-in-folder']({ path: vhd }))).toBeUndefined();
     expect(h.shown).toEqual([vhd]);
+    await choose(h, join(dir, 'x'));
     expect(errorOf(await h.handlers['shell:show-in-folder']({ path: join(dir, 'x') })).code).toBe('NOT_FOUND');
   });
 

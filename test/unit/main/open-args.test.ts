@@ -7,6 +7,7 @@ import type { Events } from '../../../shared/ipc-contract';
 import { EventBus } from '../../../electron/main/event-bus';
 import { existingFiles, pathsFromArgv } from '../../../electron/main/open-args';
 import { OpenedFiles } from '../../../electron/main/opened-files';
+import { PathGrants } from '../../../electron/main/path-grants';
 import { useTempDirs } from '../../helpers/temp-dir';
 
 const packaged = { cwd: '/home/me', defaultApp: false };
@@ -78,7 +79,7 @@ describe('OpenedFiles', () => {
     const bus = new EventBus();
     const events: Events['app:open-file'][] = [];
     bus.on('app:open-file', (e) => events.push(e));
-    const opened = new OpenedFiles(bus);
+    const opened = new OpenedFiles(bus, new PathGrants());
     opened.add(['/a.vhd', '/b.vhd', '/a.vhd'], 'argv');
     expect(events).toEqual([]);
     expect(opened.take()).toEqual(['/a.vhd', '/b.vhd']);
@@ -93,5 +94,16 @@ describe('OpenedFiles', () => {
     opened.add(['/e.vhd'], 'menu');
     expect(events).toHaveLength(2);
     expect(opened.take()).toEqual(['/e.vhd']);
+  });
+
+  it('grants every file opened from outside, and nothing else', () => {
+    const grants = new PathGrants();
+    const opened = new OpenedFiles(new EventBus(), grants);
+    opened.add(['/home/u/a.vhd'], 'argv');
+    opened.take();
+    opened.add(['/home/u/b.vhd'], 'open-file');
+    expect(grants.has('/home/u/a.vhd')).toBe(true);
+    expect(grants.has('/home/u/./b.vhd')).toBe(true);
+    expect(grants.has('/home/u/c.vhd')).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import { hashImage } from '../../../electron/engine/ops/hash';
 import { notificationText } from '../../../electron/main/taskbar';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { dynamicDisk, flip, layoutOf, setBatEntry } from '../check/damage';
-import { harness } from './helpers';
+import { choose, harness } from './helpers';
 import type { Harness } from './helpers';
 
 // This process may run as root, which may write any file: a file named read-only.vhd stands for one it may not.
@@ -64,6 +64,7 @@ describe('the repair job', () => {
     const sound = await hashImage(path);
     const { fileSize } = await layoutOf(path);
     await flip(path, fileSize - 512 + 64); // the checksum field of the footer at the end
+    await choose(h, path);
     return { dir, h, path, sound };
   }
 
@@ -105,6 +106,8 @@ describe('the repair job', () => {
 
   it('refuses bad payloads before queueing anything', async () => {
     const { dir, h, path } = await setup();
+    // Chosen, then gone or not a file: the checks after the grant still apply.
+    await choose(h, join(dir, 'missing.vhd'), dir);
     const cases: [unknown, string][] = [
       [{ op: 'repair', path, dryRun: 'yes' }, 'INVALID_REQUEST'],
       [{ op: 'repair', path, dryRun: 1 }, 'INVALID_REQUEST'],

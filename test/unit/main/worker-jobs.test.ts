@@ -120,13 +120,15 @@ describe('jobs in worker threads', () => {
     jobs.start({ op: 'hash', path: join(dir, 'missing.vhd') });
     const source = join(dir, 'x.img');
     await writeRawImage(source, MiB);
-    jobs.start({ op: 'convert', input: source, output: join(dir, 'x.vhdx') });
+    // A differencing child of a raw disk: the engine refuses it (its parent must be a VHD).
+    jobs.start({ op: 'create', path: join(dir, 'x-child.vhd'), parent: source });
     await jobs.whenIdle();
-    const [missing, vhdx] = outcomes();
+    const [missing, rawParent] = outcomes();
     expect(missing).toMatchObject({ state: 'failed', error: { code: 'NOT_FOUND' } });
     expect(missing!.error!.message).toContain('missing.vhd');
     expect(missing!.error!.remedy).toBeTruthy();
-    expect(vhdx).toMatchObject({ state: 'failed', error: { code: 'UNSUPPORTED' } });
+    expect(rawParent).toMatchObject({ state: 'failed', error: { message: expect.stringContaining('x.img') } });
+    expect(rawParent!.error!.code).not.toBe('INTERNAL');
     expect(await readdir(dir)).toEqual(['x.img']);
   });
 });
