@@ -6,7 +6,7 @@ import { openImage } from '../image/open-image';
 import { VhdImage } from '../image/vhd-image';
 import { VhdxImage } from '../image/vhdx-image';
 import { estimateVhdxCompaction, rewriteVhdx, vhdxLayoutOf } from './compact-vhdx';
-import { writeNewFile } from './output-file';
+import { modeFrom, writeNewFile } from './output-file';
 import type { JobControl } from './progress';
 import { estimateCompaction, rewriteSparse } from './sparse-rewrite';
 
@@ -16,6 +16,8 @@ export interface CompactOptions {
   readonly output?: string;
   /** Only work out what compacting would reclaim (reading every allocated block); write nothing. */
   readonly dryRun?: boolean;
+  /** With `output`: the most permission bits the copy may have (never more than the original's). */
+  readonly outputMode?: number;
 }
 
 export interface CompactResult {
@@ -85,7 +87,7 @@ export async function compactImage(options: CompactOptions, control: JobControl 
         // Windows cannot replace a file that is still open.
         if (inPlace) await image.close();
       },
-      inPlace ? { replace: true, mode } : {},
+      inPlace ? { replace: true, mode } : { mode: await modeFrom([path], options.outputMode) },
     );
     return {
       path,
@@ -133,7 +135,7 @@ async function compactVhdx(
       after = await rewriteVhdx(file, image, control);
       if (inPlace) await image.close(); // Windows cannot replace a file that is still open
     },
-    inPlace ? { replace: true, mode: before.mode & 0o7777 } : {},
+    inPlace ? { replace: true, mode: before.mode & 0o7777 } : { mode: await modeFrom([path], options.outputMode) },
   );
   return done(after, false);
 }

@@ -9,7 +9,7 @@ import { checkBlockSize } from './create';
 import { writeDeltaContent } from './delta-content';
 import { hashDisk } from './hash';
 import { endOfTable, newDynamicHeader, newFooter } from './new-vhd';
-import { writeNewFile } from './output-file';
+import { modeFrom, writeNewFile } from './output-file';
 import { buildParentLink } from './parent-link';
 import type { JobControl } from './progress';
 
@@ -21,6 +21,8 @@ export interface DeltaConvertOptions {
   readonly verify?: boolean;
   /** Read sources another program is writing anyway (see ConvertOptions). */
   readonly forceShare?: boolean;
+  /** The most permission bits the child may have (it never has bits the input or the parent lack). */
+  readonly outputMode?: number;
 }
 
 export interface DeltaConvertResult {
@@ -64,28 +66,34 @@ export async function convertToChild(
     let changedBlocks = 0;
     let verifiedSha256: string | null = null;
     const input = source;
-    await writeNewFile(options.output, control.signal, async (file) => {
-      ({ fileSize, changedBlocks } = await writeDeltaContent(file, input, parent, footer, header, link, {
-        ...control,
-        ...(hash && { hash }),
-      }));
-      if (hash) {
-        const expected = hash.digest('hex');
-        const written = await openImage(file.path);
-        try {
-          verifiedSha256 = await hashDisk(written, { ...control, phase: 'verifying' });
-        } finally {
-          await written.close();
+    const mode = await modeFrom([source.path, parent.path], options.outputMode);
+    await writeNewFile(
+      options.output,
+      control.signal,
+      async (file) => {
+        ({ fileSize, changedBlocks } = await writeDeltaContent(file, input, parent, footer, header, link, {
+          ...control,
+          ...(hash && { hash }),
+        }));
+        if (hash) {
+          const expected = hash.digest('hex');
+          const written = await openImage(file.path);
+          try {
+            verifiedSha256 = await hashDisk(written, { ...control, phase: 'verifying' });
+          } finally {
+            await written.close();
+          }
+          if (verifiedSha256 !== expected) {
+            throw new PlatterError(
+              'VERIFY_FAILED',
+              `the child read back through its parent differs from ${options.input}`,
+              'nothing was kept; check the disk and memory, then convert again',
+            );
+          }
         }
-        if (verifiedSha256 !== expected) {
-          throw new PlatterError(
-            'VERIFY_FAILED',
-            `the child read back through its parent differs from ${options.input}`,
-            'nothing was kept; check the disk and memory, then convert again',
-          );
-        }
-      }
-    });
+      },
+      { mode },
+    );
     return {
       output: resolve(options.output),
       parent: resolve(options.parent),

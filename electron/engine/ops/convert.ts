@@ -12,7 +12,7 @@ import { RawImage } from '../image/raw-image';
 import { checkBlockSize } from './create';
 import { hashDisk } from './hash';
 import { checkVirtualSize, newDynamicHeader, newFooter } from './new-vhd';
-import { writeNewFile } from './output-file';
+import { modeFrom, writeNewFile } from './output-file';
 import { presetNamed } from './presets';
 import type { PresetName } from './presets';
 import type { JobControl } from './progress';
@@ -38,6 +38,8 @@ export interface ConvertOptions {
   /** VHDX only: the sector size the guest sees (default 512) and the one it is told the disk has (default 4096). */
   readonly logicalSectorSize?: 512 | 4096;
   readonly physicalSectorSize?: 512 | 4096;
+  /** The most permission bits the output may have (it never has bits the source lacks). */
+  readonly outputMode?: number;
 }
 
 export interface ConvertResult {
@@ -176,26 +178,32 @@ async function convertOpened(
   let fileSize = 0;
   let diskType: DiskType | null = null;
   let verifiedSha256: string | null = null;
-  await writeNewFile(options.output, control.signal, async (file: RandomAccessFile) => {
-    if (vhdx) {
-      diskType = type;
-      fileSize = await writeBlockContent(source, new VhdxWriter(file, vhdx), pump);
-    } else if (format === 'raw') {
-      fileSize = await writeFlatContent(file, source, virtualSize, null, pump);
-    } else if (blockSize === null) {
-      diskType = 'fixed';
-      fileSize = await writeFlatContent(file, source, virtualSize, newFooter(virtualSize, 'fixed'), pump);
-    } else {
-      diskType = 'dynamic';
-      const footer = newFooter(virtualSize, 'dynamic');
-      fileSize = await writeDynamicContent(file, source, footer, newDynamicHeader(virtualSize, blockSize), pump);
-    }
-    // Verified before it is moved into place: a cancel or a mismatch leaves no output behind.
-    if (hash) {
-      hash.update(new Uint8Array(virtualSize - sourceSize));
-      verifiedSha256 = await verifyOutput(file.path, format, hash.digest('hex'), control);
-    }
-  });
+  const mode = await modeFrom([source.path], options.outputMode);
+  await writeNewFile(
+    options.output,
+    control.signal,
+    async (file: RandomAccessFile) => {
+      if (vhdx) {
+        diskType = type;
+        fileSize = await writeBlockContent(source, new VhdxWriter(file, vhdx), pump);
+      } else if (format === 'raw') {
+        fileSize = await writeFlatContent(file, source, virtualSize, null, pump);
+      } else if (blockSize === null) {
+        diskType = 'fixed';
+        fileSize = await writeFlatContent(file, source, virtualSize, newFooter(virtualSize, 'fixed'), pump);
+      } else {
+        diskType = 'dynamic';
+        const footer = newFooter(virtualSize, 'dynamic');
+        fileSize = await writeDynamicContent(file, source, footer, newDynamicHeader(virtualSize, blockSize), pump);
+      }
+      // Verified before it is moved into place: a cancel or a mismatch leaves no output behind.
+      if (hash) {
+        hash.update(new Uint8Array(virtualSize - sourceSize));
+        verifiedSha256 = await verifyOutput(file.path, format, hash.digest('hex'), control);
+      }
+    },
+    { mode },
+  );
   return {
     output: resolve(options.output),
     format,

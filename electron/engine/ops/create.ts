@@ -11,7 +11,7 @@ import { VhdImage } from '../image/vhd-image';
 import { checkVirtualSize, endOfTable, newDynamicHeader, newFooter } from './new-vhd';
 import { SparseVhdWriter } from './sparse-vhd-writer';
 import { DEFAULT_VHDX_BLOCK_SIZE, VhdxWriter, checkVhdxLayout } from './vhdx-writer';
-import { writeNewFile } from './output-file';
+import { modeFrom, writeNewFile } from './output-file';
 import { buildParentLink } from './parent-link';
 import type { ParentLink } from './parent-link';
 import { progressReporter } from './progress';
@@ -32,6 +32,8 @@ export interface CreateOptions {
   /** VHDX only: the sector size the guest sees (default 512) and the one it is told the disk has (default 4096). */
   readonly logicalSectorSize?: 512 | 4096;
   readonly physicalSectorSize?: 512 | 4096;
+  /** The most permission bits the new file may have (a child: never more than its parent's). */
+  readonly outputMode?: number;
 }
 
 export interface CreateResult {
@@ -78,8 +80,11 @@ export async function createImage(options: CreateOptions, control: JobControl = 
         'a fixed disk has no block size',
         'leave out --block-size, or use --type dynamic',
       );
-    await writeNewFile(options.path, control.signal, (file) =>
-      writeFixed(file, footer, options.preallocate ?? false, control),
+    await writeNewFile(
+      options.path,
+      control.signal,
+      (file) => writeFixed(file, footer, options.preallocate ?? false, control),
+      { mode: await modeFrom([], options.outputMode) },
     );
     return result(options.path, footer, null);
   }
@@ -92,7 +97,9 @@ export async function createImage(options: CreateOptions, control: JobControl = 
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
   checkBlockSize(blockSize);
   const header = newDynamicHeader(size, blockSize);
-  await writeNewFile(options.path, control.signal, (file) => writeEmptySparse(file, footer, header, null));
+  await writeNewFile(options.path, control.signal, (file) => writeEmptySparse(file, footer, header, null), {
+    mode: await modeFrom([], options.outputMode),
+  });
   return result(options.path, footer, blockSize);
 }
 
@@ -129,7 +136,9 @@ async function createChild(options: CreateOptions, control: JobControl): Promise
   const header0 = newDynamicHeader(parentSize, blockSize);
   const link = await buildParentLink(options.path, options.parent!, parentUuid, endOfTable(header0));
   const header = { ...header0, ...link.header };
-  await writeNewFile(options.path, control.signal, (file) => writeEmptySparse(file, footer, header, link));
+  await writeNewFile(options.path, control.signal, (file) => writeEmptySparse(file, footer, header, link), {
+    mode: await modeFrom([options.parent!], options.outputMode),
+  });
   return result(options.path, footer, blockSize);
 }
 
@@ -154,11 +163,16 @@ async function createVhdx(options: CreateOptions, control: JobControl): Promise<
   } as const;
   checkVhdxLayout(layout);
   let uuid = '';
-  await writeNewFile(options.path, control.signal, async (file) => {
-    const writer = new VhdxWriter(file, layout);
-    uuid = writer.identity.dataWriteGuid;
-    await writer.finish();
-  });
+  await writeNewFile(
+    options.path,
+    control.signal,
+    async (file) => {
+      const writer = new VhdxWriter(file, layout);
+      uuid = writer.identity.dataWriteGuid;
+      await writer.finish();
+    },
+    { mode: await modeFrom([], options.outputMode) },
+  );
   return {
     path: resolve(options.path),
     format: 'vhdx',

@@ -98,6 +98,16 @@ async function replaceableFile(path: string): Promise<string> {
   }
 }
 
+/**
+ * The permission bits a file made from `sources` may have: none its sources lack (a copy of a mode-600 key stays
+ * 600), capped further by `limit` (what the caller allows) and, as for every new file, the umask.
+ */
+export async function modeFrom(sources: readonly string[], limit = 0o666): Promise<number> {
+  let mode = limit & 0o666;
+  for (const source of sources) mode &= (await stat(source)).mode & 0o666;
+  return mode;
+}
+
 export interface WriteOptions {
   /** Atomically replace an existing file (in-place operations); otherwise an existing destination is refused. */
   readonly replace?: boolean;

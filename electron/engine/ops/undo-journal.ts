@@ -42,7 +42,8 @@ export async function beginUndo(
   // Named like every temporary output, so a kill here leaves something the next run recognizes and removes.
   const temp = tempPathFor(path);
   try {
-    const handle = await open(temp, 'w');
+    // It holds copies of the image's bytes: readable by no one the image is not readable by.
+    const handle = await open(temp, 'w', (await stat(file.path)).mode & 0o666);
     await handle.writeFile(JSON.stringify(journal));
     await handle.sync();
     await handle.close();

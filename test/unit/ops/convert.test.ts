@@ -1,5 +1,5 @@
 // raw -> VHD -> raw round trips, checked against qemu-img and libvhdi; presets; verify; VHDX fixtures.
-import { readdir, stat } from 'node:fs/promises';
+import { chmod, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
@@ -168,5 +168,21 @@ describe.skipIf(!fixturesAvailable)('VHDX fixtures convert to VHD', () => {
     const { sha256, virtualSize } = await hashImage(out);
     expect(virtualSize).toBe(entry.virtualSize);
     expect(sha256).toBe(entry.contentSha256);
+  });
+});
+
+describe('permissions', () => {
+  it('an output never has permission bits its source lacks: a mode-600 source gives a 600 copy', async () => {
+    const dir = await tempDir();
+    const source = join(dir, 'secret.img');
+    await writeRaw(source, MiB, [[0, 4096]]);
+    await chmod(source, 0o600);
+    for (const output of ['copy.vhd', 'copy.vhdx', 'copy.img']) {
+      await convertImage({ input: source, output: join(dir, output) });
+      expect((await stat(join(dir, output))).mode & 0o777, output).toBe(0o600);
+    }
+    await chmod(source, 0o640);
+    await convertImage({ input: source, output: join(dir, 'narrower.vhd'), outputMode: 0o604 });
+    expect((await stat(join(dir, 'narrower.vhd'))).mode & 0o777).toBe(0o600);
   });
 });
