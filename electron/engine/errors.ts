@@ -77,6 +77,11 @@ const fsCodes: Record<string, [ErrorCode, (path: string) => string, string]> = {
     (p) => `${p} is in use by another program`,
     'stop the virtual machine or close the program that uses it, then try again',
   ],
+  EIO: [
+    'IO_ERROR',
+    (p) => `the disk holding ${p} reported an input/output error`,
+    'check the disk (its connection and its health), then try again',
+  ],
   ENAMETOOLONG: [
     'NAME_TOO_LONG',
     (p) =>
@@ -98,8 +103,10 @@ export function fromFsError(err: unknown, path: string): PlatterError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const known = code ? fsCodes[code] : undefined;
   if (known) return new PlatterError(known[0], known[1](path), known[2], { path, cause: code });
-  const message = err instanceof Error ? err.message : String(err);
-  return new PlatterError('IO_ERROR', `input/output error on ${path}: ${message}`, 'check the disk and try again', {
+  // Node's own text names the call and every path it was given (a hidden temporary file among them): the code
+  // says what happened without them.
+  const what = code ?? (err instanceof Error ? err.message : String(err));
+  return new PlatterError('IO_ERROR', `input/output error on ${path} (${what})`, 'check the disk and try again', {
     path,
   });
 }

@@ -1,6 +1,10 @@
 // The real peers the interop tests compare against: qemu-img / qemu-io (qemu-utils), libvhdi, and util-linux's
 // sfdisk and blkid with the mkfs tools for disk contents.
 import { execFile, execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 function has(command: string): boolean {
   try {
@@ -85,4 +89,87 @@ export async function pyvhdiHash(...chain: string[]): Promise<string> {
 export async function qemuDynamicVhd(path: string, size: number): Promise<string> {
   await run('qemu-img', ['create', '-q', '-f', 'vpc', '-o', 'subformat=dynamic,force_size=on', path, String(size)]);
   return path;
+}
+
+/** Runs a command to its end and reports how it ended, failing or not. */
+export function runStatus(command: string, args: readonly string[]): Promise<CommandStatus> {
+  return new Promise((done) => {
+    execFile(command, [...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface CommandStatus {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** SHA-256 of a file, streamed (qemu's raw copies of an image can be large). */
+export async function sha256Stream(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * qemu-img's view of an image's content: `qemu-img convert -O raw` into `scratch` (over qemu's own virtual size,
+ * which for some creators comes from the geometry), hashed, removed. qemu's vpc driver ignores a differencing
+ * disk's parent: for a child this is the child's own layer over zeros.
+ */
+export async function qemuContentHash(path: string, scratch: string, format = 'vpc'): Promise<string> {
+  const out = join(scratch, `qemu-${process.pid}-${randomBytes(4).toString('hex')}.raw`);
+  try {
+    // -t unsafe: the copy is thrown away, so it is never flushed (a flush per read would dominate the run time).
+    await run('qemu-img', ['convert', '-t', 'unsafe', '-f', format, '-O', 'raw', path, out]);
+    return await sha256Stream(out);
+  } finally {
+    await rm(out, { force: true });
+  }
+}
+
+/**
+ * What `qemu-img check` says is wrong with an image, or null when nothing is. qemu-img 7.2 has no check for vpc:
+ * it opens the image (validating its footer, header and table size) and then exits 63, which counts as clean.
+ */
+export async function qemuCheckProblems(path: string, format = 'vpc'): Promise<string | null> {
+  const { code, stdout, stderr } = await runStatus('qemu-img', ['check', '-f', format, path]);
+  if (code === 0 || (code === 63 && /does not support checks/.test(stderr))) return null;
+  return `qemu-img check exited ${code}: ${(stderr || stdout).trim()}`;
+}
+
+/** Runs qemu-io commands on an image; resolves how it ended (a refused lock is a result, not a throw). */
+export function qemuIo(path: string, commands: readonly string[], format = 'vpc'): Promise<CommandStatus> {
+  return runStatus('qemu-io', ['-f', format, ...commands.flatMap((c) => ['-c', c]), path]);
+}
+
+/** What qemu prints when another program holds an image it wants to write. */
+export const QEMU_LOCK_REFUSED = /Failed to get "write" lock/;
+
+// Follows a differencing chain as libvhdi's own tools do: the parent's file name in the child's folder, else the
+// name the child records (Platter records an absolute path).
+const PYVHDI_CHAIN_HASH = `
+import pyvhdi, hashlib, sys, os
+chain = []  # every file stays referenced: libvhdi reads a parent through the object set_parent was given
+def open_chain(path):
+    if len(chain) > 16: raise SystemExit('chain too deep at %s' % path)
+    f = pyvhdi.file(); f.open(path); chain.append(f)
+    if f.get_disk_type() == 4:
+        name = f.get_parent_filename() or ''
+        near = os.path.join(os.path.dirname(path), name.replace('\\\\', '/').split('/')[-1])
+        f.set_parent(open_chain(near if os.path.isfile(near) else name))
+    return f
+f = open_chain(sys.argv[1]); h = hashlib.sha256(); size = f.get_media_size(); off = 0
+while off < size:
+    n = min(1 << 20, size - off); d = f.read_buffer_at_offset(n, off)
+    if len(d) != n: raise SystemExit('short read at %d' % off)
+    h.update(d); off += n
+print(h.hexdigest())
+`;
+
+/** SHA-256 of a VHD's content as libvhdi reads it, finding the parents of a differencing disk by itself. */
+export async function pyvhdiChainHash(path: string): Promise<string> {
+  return (await run('/usr/bin/python3', ['-c', PYVHDI_CHAIN_HASH, path])).trim();
 }

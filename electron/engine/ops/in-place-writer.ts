@@ -1,11 +1,13 @@
 import { PlatterError } from '../errors';
 import { UNALLOCATED } from '../format/bat';
 import { setSectors } from '../format/bitmap';
-import { SECTOR, view } from '../format/fields';
+import { SECTOR, alignUp, view } from '../format/fields';
 import { serializeFooter } from '../format/footer';
 import { detectFormat } from '../image/open-image';
 import { RandomAccessFile } from '../image/random-access-file';
+import { blocksEnd, metadataRegions } from '../image/vhd-blocks';
 import { readVhdStructure } from '../image/vhd-structure';
+import { changeUnderUndo } from './undo-journal';
 import type { VhdStructure } from '../image/vhd-structure';
 
 /**
@@ -16,12 +18,29 @@ import type { VhdStructure } from '../image/vhd-structure';
 export class InPlaceVhdWriter {
   private readonly bitmaps = new Map<number, Uint8Array>();
   private end: number;
+  /**
+   * Copy on write: a block the image held before is copied to a new place at the end before it is written, so the
+   * old block is never changed, and putting back the BAT, the footer and the length undoes everything (merge).
+   */
+  private copyOnWrite = false;
+  private readonly moved = new Set<number>();
 
   private constructor(
     readonly file: RandomAccessFile,
     readonly structure: VhdStructure,
   ) {
     this.end = file.size - structure.endFooterLength;
+    const { header, bat, footer, bitmapSize, virtualSize } = structure;
+    if (header && bat) {
+      // A block a killed run appended but never entered in the BAT lies unused before the footer: reuse its place.
+      const entries = { tableOffset: header.tableOffset, entries: bat.length };
+      const regions = metadataRegions(footer.dataOffset!, entries, header.locators, file.size);
+      const used = Math.max(
+        ...regions.map((r) => r.end),
+        blocksEnd(bat, { blockSize: header.blockSize, bitmapSize, virtualSize }),
+      );
+      this.end = Math.min(this.end, alignUp(used, SECTOR));
+    }
   }
 
   static async open(path: string): Promise<InPlaceVhdWriter> {
@@ -44,6 +63,23 @@ export class InPlaceVhdWriter {
     }
   }
 
+  /**
+   * From now on, blocks are written copy on write, and the whole change runs under an undo journal of the BAT,
+   * the footer and the file's length, which is all it overwrites: the caller's `change` either completes or the
+   * image is put back exactly (an error at once, a kill by the next open).
+   */
+  async undoable(operation: string, change: () => Promise<void>): Promise<void> {
+    const { header, bat } = this.structure;
+    if (!header || !bat) throw new Error('copy on write needs a dynamic or differencing VHD');
+    this.copyOnWrite = true;
+    const ranges: [number, number][] = [
+      [header.tableOffset, bat.length * 4],
+      [0, SECTOR],
+      [this.end, this.file.size - this.end],
+    ];
+    await changeUnderUndo(this.file, operation, ranges, change);
+  }
+
   /** Writes `data` at virtual position `position` (both whole sectors). */
   async write(position: number, data: Uint8Array): Promise<void> {
     const { bat, header } = this.structure;
@@ -54,6 +90,7 @@ export class InPlaceVhdWriter {
       const block = Math.floor(pos / blockSize);
       const inBlock = pos - block * blockSize;
       const n = Math.min(blockSize - inBlock, data.length - done);
+      if (this.copyOnWrite && bat[block] !== UNALLOCATED && !this.moved.has(block)) await this.relocate(block);
       const start = (bat[block] === UNALLOCATED ? await this.allocate(block) : bat[block]!) * SECTOR;
       await this.file.write(data.subarray(done, done + n), start + this.structure.bitmapSize + inBlock);
       // A differencing disk reads its parent where a bit is clear: mark what now lives here, after the data.
@@ -75,16 +112,30 @@ export class InPlaceVhdWriter {
     await this.file.write(bitmap.subarray(from, to), blockStart + from);
   }
 
-  private async allocate(block: number): Promise<number> {
+  /** Copies an existing block (bitmap and data) to a new place at the end and points the BAT at the copy. */
+  private async relocate(block: number): Promise<void> {
+    const { bitmapSize, header } = this.structure;
+    const from = this.structure.bat![block]! * SECTOR;
+    const length = bitmapSize + header!.blockSize;
+    const copy = await this.file.readAt(from, Math.min(length, this.file.size - from));
+    // The data first, past the footer; allocate then moves the footer and writes the bitmap and the BAT entry.
+    await this.file.write(copy.subarray(bitmapSize), this.end + bitmapSize);
+    this.structure.bat![block] = UNALLOCATED;
+    this.bitmaps.delete(block);
+    await this.allocate(block, copy.subarray(0, bitmapSize));
+    this.moved.add(block);
+  }
+
+  private async allocate(block: number, bitmapOf: Uint8Array | null = null): Promise<number> {
     const { header, footer, bitmapSize } = this.structure;
     const at = this.end;
     const next = at + bitmapSize + header!.blockSize;
     await this.file.write(serializeFooter(footer), next);
     // Dynamic: unwritten sectors of a new block read as zeros (the data area is a hole). Differencing: they keep
     // reading the parent until marked.
-    const bitmap = new Uint8Array(bitmapSize).fill(footer.diskType === 'dynamic' ? 0xff : 0);
+    const bitmap = bitmapOf ?? new Uint8Array(bitmapSize).fill(footer.diskType === 'dynamic' ? 0xff : 0);
     await this.file.write(bitmap, at);
-    if (footer.diskType === 'differencing') this.bitmaps.set(block, bitmap);
+    if (footer.diskType === 'differencing') this.bitmaps.set(block, bitmap.slice());
     const entry = new Uint8Array(4);
     view(entry).setUint32(0, at / SECTOR);
     await this.file.write(entry, header!.tableOffset + block * 4);

@@ -74,7 +74,8 @@ async function childrenOf(folders: readonly string[], uuid: string, except: stri
 /** A merge that stopped part-way: what the two files hold now, and that running it again finishes it. */
 function stoppedPartWay(err: unknown, childPath: string, parentPath: string): PlatterError {
   const cause = fromFsError(err, parentPath);
-  if (cause.code === 'CANCELLED' || cause.code === 'IN_USE') return cause;
+  // Put back as it was (the undo journal did it), or not begun: nothing is part-merged.
+  if (cause.code === 'CANCELLED' || cause.code === 'IN_USE' || cause.details.restored === true) return cause;
   return new PlatterError(
     cause.code,
     `the merge stopped part-way (${cause.message}): ${parentPath} holds part of the changes of ${childPath}, which is intact, so together they still read as the child did`,
@@ -172,24 +173,32 @@ async function copyIntoParent(child: VhdImage, parentPath: string, control: JobC
     const blocks = bat!.reduce((n, e) => (e === UNALLOCATED ? n : n + 1), 0);
     const progress = progressReporter(control, 'merging', blocks * blockSize);
     const buffer = new Uint8Array(Math.min(PUMP_CHUNK, blockSize));
-    for (let block = 0; block < bat!.length; block++) {
-      const entry = bat![block]!;
-      if (entry === UNALLOCATED) continue;
-      throwIfAborted(control.signal);
-      const blockStart = entry * SECTOR;
-      const used = Math.min(blockSize, virtualSize - block * blockSize);
-      const bitmap = await source.readAt(blockStart, bitmapSize);
-      for (const run of sectorRuns(bitmap, 0, used / SECTOR)) {
-        if (!run.set) continue;
-        for (let off = run.first * SECTOR; off < (run.first + run.count) * SECTOR; off += buffer.length) {
-          const piece = buffer.subarray(0, Math.min(buffer.length, (run.first + run.count) * SECTOR - off));
-          await source.read(piece, blockStart + bitmapSize + off);
-          await writer.write(block * blockSize + off, piece);
+    // A dynamic or differencing parent is written copy on write under an undo journal: the merge then completes,
+    // or the parent is put back as it was. A fixed parent is written in place: a merge cut short is finished by
+    // running it again.
+    const guarded = writer.structure.bat
+      ? (change: () => Promise<void>) => writer.undoable('merge', change)
+      : (change: () => Promise<void>) => change();
+    await guarded(async () => {
+      for (let block = 0; block < bat!.length; block++) {
+        const entry = bat![block]!;
+        if (entry === UNALLOCATED) continue;
+        throwIfAborted(control.signal);
+        const blockStart = entry * SECTOR;
+        const used = Math.min(blockSize, virtualSize - block * blockSize);
+        const bitmap = await source.readAt(blockStart, bitmapSize);
+        for (const run of sectorRuns(bitmap, 0, used / SECTOR)) {
+          if (!run.set) continue;
+          for (let off = run.first * SECTOR; off < (run.first + run.count) * SECTOR; off += buffer.length) {
+            const piece = buffer.subarray(0, Math.min(buffer.length, (run.first + run.count) * SECTOR - off));
+            await source.read(piece, blockStart + bitmapSize + off);
+            await writer.write(block * blockSize + off, piece);
+          }
         }
+        progress.add(blockSize);
       }
-      progress.add(blockSize);
-    }
-    await writer.sync();
+    });
+    if (!writer.structure.bat) await writer.sync(); // the journal's end flushed a sparse parent already
     progress.finish();
     return blocks;
   } finally {

@@ -158,7 +158,15 @@ export async function writeNewFile(
         { path: target },
       );
     }
-    throw fromFsError(err, target);
+    const failure = fromFsError(err, target);
+    // Replacing: the new file never took the old one's place, which nothing touched.
+    if (!options.replace || failure.code === 'CANCELLED') throw failure;
+    throw new PlatterError(
+      failure.code,
+      `${failure.message}; the image was left as it was`,
+      failure.remedy,
+      failure.details,
+    );
   } finally {
     await original?.close();
   }

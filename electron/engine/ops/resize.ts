@@ -3,13 +3,14 @@ import { resolve } from 'node:path';
 import { PlatterError, throwIfAborted } from '../errors';
 import { UNALLOCATED } from '../format/bat';
 import { DYNAMIC_HEADER_SIZE, serializeDynamicHeader } from '../format/dynamic-header';
-import { SECTOR } from '../format/fields';
+import { SECTOR, alignUp } from '../format/fields';
 import { FOOTER_SIZE, serializeFooter } from '../format/footer';
 import type { DiskType, Footer } from '../format/footer';
 import { geometryForSectors } from '../format/geometry';
 import type { DiskImage } from '../image/disk-image';
 import { openImage } from '../image/open-image';
 import { RandomAccessFile } from '../image/random-access-file';
+import { blocksEnd, metadataRegions } from '../image/vhd-blocks';
 import { VhdImage } from '../image/vhd-image';
 import { VhdxImage } from '../image/vhdx-image';
 import type { VhdStructure } from '../image/vhd-structure';
@@ -221,20 +222,46 @@ async function resizeSparseInPlace(path: string, s: VhdStructure, entries: numbe
     const table = new Uint8Array(Math.abs(entries - used) * 4).fill(0xff);
     const tableAt = header.tableOffset + from * 4;
     const headerAt = s.footer.dataOffset!;
-    const endFooterAt = file.size - FOOTER_SIZE;
+    let endFooterAt = file.size - FOOTER_SIZE;
+    // Shrinking: blocks past the new end are dropped from the table, and from the file where nothing follows them.
+    const cut = entries < used ? dataEndWith(s, s.bat!.subarray(0, entries), file.size) : endFooterAt;
     const ranges: [number, number][] = [
       [tableAt, table.length],
       [headerAt, DYNAMIC_HEADER_SIZE],
       [0, FOOTER_SIZE],
       [endFooterAt, FOOTER_SIZE],
     ];
-    await changeUnderUndo(file, 'resize', ranges, async () => {
-      await file.write(table, tableAt);
-      await file.write(serializeDynamicHeader({ ...header, maxTableEntries: entries }), headerAt);
-      await file.write(serializeFooter(footer), endFooterAt);
-      await file.write(serializeFooter(footer), 0);
-    });
+    const cutAt = cut < endFooterAt ? cut : undefined;
+    await changeUnderUndo(
+      file,
+      'resize',
+      ranges,
+      async () => {
+        await file.write(table, tableAt);
+        await file.write(serializeDynamicHeader({ ...header, maxTableEntries: entries }), headerAt);
+        if (cutAt !== undefined) {
+          endFooterAt = cutAt;
+          await file.truncate(cutAt);
+        }
+        await file.write(serializeFooter(footer), endFooterAt);
+        await file.write(serializeFooter(footer), 0);
+      },
+      cutAt,
+    );
   } finally {
     await file.close();
   }
+}
+
+/** Where the disk's structures and the blocks of `bat` end: past it the file holds only the footer, or unused space. */
+function dataEndWith(s: VhdStructure, bat: Uint32Array, fileSize: number): number {
+  const header = s.header!;
+  const regions = metadataRegions(
+    s.footer.dataOffset!,
+    { tableOffset: header.tableOffset, entries: header.maxTableEntries },
+    header.locators,
+    fileSize,
+  );
+  const geometry = { blockSize: header.blockSize, bitmapSize: s.bitmapSize, virtualSize: s.virtualSize };
+  return alignUp(Math.max(...regions.map((r) => r.end), blocksEnd(bat, geometry)), SECTOR);
 }

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { PlatterError } from '../errors';
-import { serializeDynamicHeader } from '../format/dynamic-header';
+import { DYNAMIC_HEADER_SIZE, serializeDynamicHeader } from '../format/dynamic-header';
 import { SECTOR, alignUp } from '../format/fields';
 import { serializeFooter } from '../format/footer';
 import { detectFormat, readVhdUuid } from '../image/open-image';
 import { RandomAccessFile } from '../image/random-access-file';
 import { readVhdStructure } from '../image/vhd-structure';
 import { buildParentLink } from './parent-link';
+import { changeUnderUndo } from './undo-journal';
 
 export interface SetParentOptions {
   readonly child: string;
@@ -21,8 +22,9 @@ export interface SetParentResult {
 
 /**
  * Points a differencing child at its parent's new location: rewrites the parent name and locators, nothing else.
- * The new locator data goes to fresh space at the end and the header is rewritten last, so a kill leaves the
- * child pointing at either the old or the new path, never at half-written data.
+ * The new locator data goes to fresh space at the end and the header is rewritten last, under an undo journal:
+ * an error restores the child exactly, and a kill leaves it pointing at the old or the new path (the next open
+ * rolls an unfinished change back).
  */
 export async function setParent(options: SetParentOptions): Promise<SetParentResult> {
   const child = resolve(options.child);
@@ -66,16 +68,23 @@ export async function setParent(options: SetParentOptions): Promise<SetParentRes
     const oldEnd = file.size - s.endFooterLength;
     const link = await buildParentLink(child, parent, expected, alignUp(oldEnd, SECTOR));
     const footer = serializeFooter(s.footer);
-    await file.write(footer, link.end);
-    for (const blob of link.blobs) {
-      const area = new Uint8Array(alignUp(blob.data.length, SECTOR));
-      area.set(blob.data);
-      await file.write(area, blob.offset);
-    }
-    await file.sync();
     const header = { ...s.header, ...link.header, parentTimestamp: s.header.parentTimestamp };
-    await file.write(serializeDynamicHeader(header), s.footer.dataOffset!);
-    await file.sync();
+    // Under an undo journal of the header and of everything past the old data (the footer moves), so an error
+    // puts the child back as it was and a kill is rolled back by the next open.
+    const ranges: [number, number][] = [
+      [s.footer.dataOffset!, DYNAMIC_HEADER_SIZE],
+      [oldEnd, file.size - oldEnd],
+    ];
+    await changeUnderUndo(file, 'set-parent', ranges, async () => {
+      await file.write(footer, link.end);
+      for (const blob of link.blobs) {
+        const area = new Uint8Array(alignUp(blob.data.length, SECTOR));
+        area.set(blob.data);
+        await file.write(area, blob.offset);
+      }
+      await file.sync();
+      await file.write(serializeDynamicHeader(header), s.footer.dataOffset!);
+    });
     return { child, parent, parentUuid: expected };
   } finally {
     await file.close();

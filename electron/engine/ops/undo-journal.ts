@@ -2,6 +2,7 @@ import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { PlatterError, fromFsError, isPlatterError } from '../errors';
 import { hasPendingJournal, journalPathFor } from '../image/pending-journal';
 import { RandomAccessFile } from '../image/random-access-file';
+import { PUMP_CHUNK, forEachDataRun } from './content-pump';
 import { processAlive, removeStaleTemps, tempPathFor } from './output-file';
 
 /**
@@ -30,12 +31,14 @@ export async function beginUndo(
   file: RandomAccessFile,
   operation: string,
   ranges: readonly [number, number][],
+  cutAt?: number,
 ): Promise<JournalFile> {
   const records: JournalFile['records'] = [];
   for (const [offset, length] of ranges) {
     const inFile = Math.max(0, Math.min(length, file.size - offset));
     if (inFile > 0) records.push({ offset, data: Buffer.from(await file.readAt(offset, inFile)).toString('base64') });
   }
+  if (cutAt !== undefined) await recordNonZero(file, cutAt, records);
   const inode = (await stat(file.path)).ino;
   const journal: JournalFile = { version: 1, operation, originalSize: file.size, inode, pid: process.pid, records };
   const path = journalPathFor(file.path);
@@ -50,9 +53,35 @@ export async function beginUndo(
     await rename(temp, path);
   } catch (err) {
     await unlink(temp).catch(() => undefined);
-    throw fromFsError(err, file.path);
+    // Nothing of the image was touched yet.
+    const failure = fromFsError(err, file.path);
+    throw new PlatterError(
+      failure.code,
+      `${failure.message}; the image was left as it was`,
+      failure.remedy,
+      failure.details,
+    );
   }
   return journal;
+}
+
+/**
+ * Saves what lies past `from` (which the change cuts off) as its runs of non-zero bytes only: a roll-back that
+ * lengthens the file again reads zeros elsewhere, so the few bitmaps among dropped zero blocks are all it needs.
+ */
+async function recordNonZero(file: RandomAccessFile, from: number, records: JournalFile['records']): Promise<void> {
+  const buffer = new Uint8Array(PUMP_CHUNK);
+  for (const extent of file.extents(file.size)) {
+    if (extent.kind === 'zero') continue;
+    const end = extent.offset + extent.length;
+    for (let pos = Math.max(extent.offset, from); pos < end; pos += PUMP_CHUNK) {
+      const chunk = buffer.subarray(0, Math.min(PUMP_CHUNK, end - pos));
+      await file.read(chunk, pos);
+      await forEachDataRun(chunk, pos, async (data, offset) => {
+        records.push({ offset, data: Buffer.from(data).toString('base64') });
+      });
+    }
+  }
 }
 
 /** Puts back what the journal saved: the original length first, then every saved byte. */
@@ -65,7 +94,8 @@ async function restore(file: RandomAccessFile, journal: JournalFile): Promise<vo
 }
 
 /**
- * Changes `file` in place under an undo journal of `ranges` (every byte `change` overwrites or cuts off). Should
+ * Changes `file` in place under an undo journal of `ranges` (every byte `change` overwrites or cuts off; past
+ * `cutAt`, where the change cuts the file, only the bytes that are not zero). Should
  * the change fail (no space, an I/O error, a cancel), the image is restored before the error is rethrown, and the
  * error says whether it was.
  */
@@ -74,8 +104,9 @@ export async function changeUnderUndo(
   operation: string,
   ranges: readonly [number, number][],
   change: () => Promise<void>,
+  cutAt?: number,
 ): Promise<void> {
-  const journal = await beginUndo(file, operation, ranges);
+  const journal = await beginUndo(file, operation, ranges, cutAt);
   try {
     await change();
     await file.sync();
@@ -92,7 +123,7 @@ export async function changeUnderUndo(
         ? `${failure.message}; the image was left as it was`
         : `${failure.message}; the image could not be put back as it was, and its undo journal was kept`,
       restored ? failure.remedy : 'fix the cause, then run `platter check --repair` on it, which restores it',
-      failure.details,
+      { ...failure.details, restored },
     );
   }
 }

@@ -1,0 +1,172 @@
+// Three independent readers of an image (qemu-img, libvhdi, Platter), and the rule they must keep after a kill
+// or a failed run: each reads the image's old content or its new one, and all of them the same one.
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { TEMP_PATTERN } from '../../../electron/engine/ops/output-file';
+import { isPlatterError } from '../../../electron/engine/errors';
+import { openImage } from '../../../electron/engine/image/open-image';
+import { checkImage } from '../../../electron/engine/ops/check';
+import { hashDisk } from '../../../electron/engine/ops/hash';
+import { sha256File } from '../../helpers/data';
+import { pyvhdiChainHash, qemuCheckProblems, qemuContentHash, tools } from '../../helpers/tools';
+
+/** An image a test watches: a VHD (read by all three) or a raw file (read as bytes). */
+export interface Watched {
+  readonly path: string;
+  readonly format: 'vhd' | 'raw';
+}
+
+/** What one reader made of an image: a content hash (with any problems), 'absent' or 'unreadable'. */
+export interface Reading {
+  readonly value: string;
+  /** Why it was unreadable, for the failure message. */
+  readonly detail?: string;
+}
+
+export type Readings = Readonly<Record<string, Reading>>;
+
+export const ABSENT = 'absent';
+
+/** Whether every reader the kill and fault suites compare is installed. */
+export const peersInstalled = tools.qemuImg && tools.pyvhdi;
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+const failedReading = (err: unknown): Reading => ({
+  value: isPlatterError(err) ? `unreadable (${err.code})` : 'unreadable',
+  detail: err instanceof Error ? err.message : String(err),
+});
+
+async function qemuReading(path: string, scratch: string): Promise<Reading> {
+  try {
+    const hash = await qemuContentHash(path, scratch);
+    const problems = await qemuCheckProblems(path);
+    return problems ? { value: `${hash} (qemu-img check fails)`, detail: problems } : { value: hash };
+  } catch (err) {
+    return failedReading(err);
+  }
+}
+
+async function libvhdiReading(path: string): Promise<Reading> {
+  return pyvhdiChainHash(path).then((value) => ({ value }), failedReading);
+}
+
+/** Platter's content hash, with the codes `check` reports (an open also rolls back a journal: read it last). */
+async function platterReading(path: string): Promise<Reading> {
+  try {
+    const image = await openImage(path);
+    let hash: string;
+    try {
+      hash = await hashDisk(image);
+    } finally {
+      await image.close();
+    }
+    const codes = (await checkImage(path)).problems.map((p) => p.code);
+    return { value: codes.length ? `${hash} (check: ${codes.join(', ')})` : hash };
+  } catch (err) {
+    return failedReading(err);
+  }
+}
+
+/** Reads `image` with qemu-img and libvhdi, then (unless `platter` is false) with Platter. */
+export async function readImage(image: Watched, scratch: string, platter = true): Promise<Readings> {
+  if (!(await exists(image.path))) {
+    const absent = { value: ABSENT };
+    return image.format === 'raw' ? { bytes: absent } : { 'qemu-img': absent, libvhdi: absent, platter: absent };
+  }
+  if (image.format === 'raw') return { bytes: { value: await sha256File(image.path) } };
+  const readings: Record<string, Reading> = {
+    'qemu-img': await qemuReading(image.path, scratch),
+    libvhdi: await libvhdiReading(image.path),
+  };
+  if (platter) readings.platter = await platterReading(image.path);
+  return readings;
+}
+
+/** Readers that could not read an image that should be sound: a reference reading must never be one. */
+export function unreadable(name: string, readings: Readings): string[] {
+  return Object.entries(readings)
+    .filter(([, r]) => r.value.startsWith('unreadable'))
+    .map(([reader, r]) => `${reader} cannot read ${name}: ${r.detail}`);
+}
+
+export type Side = 'old' | 'new' | 'either' | 'neither';
+
+function sideOf(reading: Reading, old: Reading | undefined, next: Reading | undefined): Side {
+  const isOld = reading.value === old?.value;
+  const isNew = reading.value === next?.value;
+  return isOld && isNew ? 'either' : isOld ? 'old' : isNew ? 'new' : 'neither';
+}
+
+/** A reading for a failure message: hashes cut to 12 digits, and why it was unreadable. */
+const shown = (r: Reading | undefined) =>
+  `${r?.value.replace(/[0-9a-f]{64}/g, (h) => h.slice(0, 12))}${r?.detail ? ` (${r.detail.split('\n').at(-2) ?? r.detail})` : ''}`;
+
+const listed = (names: string[]) =>
+  names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0];
+
+/**
+ * Problems with `now` against the old and new readings: readers that read neither, readers that disagree, or
+ * (with `want`) readers on the wrong side. Empty when the image is sound.
+ */
+export function judge(now: Readings, old: Readings, next: Readings, want?: 'old' | 'new'): string[] {
+  const sides = Object.entries(now).map(([reader, reading]) => ({
+    reader,
+    reading,
+    side: sideOf(reading, old[reader], next[reader]),
+  }));
+  const problems: string[] = [];
+  const neither = sides.filter((s) => s.side === 'neither');
+  if (neither.length) {
+    const what = neither.map((s) => `${s.reader} ${shown(s.reading)}, was ${shown(old[s.reader])}`).join('; ');
+    const against = Object.keys(next).length ? 'neither the old content nor the new' : 'other than the old content';
+    problems.push(`${listed(neither.map((s) => s.reader))} read ${against} (${what})`);
+  }
+  const wrong = sides.filter((s) => want && (s.side === 'old' || s.side === 'new') && s.side !== want);
+  if (wrong.length)
+    problems.push(`${listed(wrong.map((s) => s.reader))} read the ${wrong[0]!.side} content, not the ${want}`);
+  const taken = new Set(sides.map((s) => s.side).filter((s) => s === 'old' || s === 'new'));
+  if (taken.size > 1)
+    problems.push(`the readers disagree: ${sides.map((s) => `${s.reader} reads the ${s.side} content`).join(', ')}`);
+  return problems;
+}
+
+/** The names and bytes of every file in a folder tree but temporary ones (which no reader looks at). */
+async function folderDigest(folder: string): Promise<string> {
+  const hash = createHash('sha256');
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (TEMP_PATTERN.test(entry.name)) continue;
+      const path = join(dir, entry.name);
+      hash.update(`${path.slice(folder.length)}\0`);
+      if (entry.isDirectory()) await walk(path);
+      else hash.update(await readFile(path));
+    }
+  };
+  await walk(folder);
+  return hash.digest('hex');
+}
+
+/**
+ * Readings remembered by the bytes of the image's folder (the image, its parents, any journal): most kill points
+ * leave an image exactly as an earlier point did, and the readers are the slow part of a run.
+ */
+export class ReadingCache {
+  private readonly known = new Map<string, Readings>();
+
+  constructor(private readonly scratch: string) {}
+
+  async read(image: Watched, platter = true): Promise<Readings> {
+    const key = `${basename(image.path)} ${platter} ${await folderDigest(dirname(image.path))}`;
+    const known = this.known.get(key);
+    if (known) return known;
+    const readings = await readImage(image, this.scratch, platter);
+    this.known.set(key, readings);
+    return readings;
+  }
+}
