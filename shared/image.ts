@@ -133,8 +133,19 @@ export interface DiskContents {
   readonly fileSystem: FileSystemFound | null;
 }
 
+/** What Platter can do with this image (the engine decides; the view offers only these actions). */
+export interface ImageCapabilities {
+  readonly compact: boolean;
+  readonly resize: boolean;
+  readonly merge: boolean;
+  readonly setParent: boolean;
+  readonly createChild: boolean;
+  readonly repair: boolean;
+}
+
 interface DetailsBase {
   readonly path: string;
+  readonly capabilities: ImageCapabilities;
   readonly diskType: DiskType;
   readonly virtualSize: number;
   readonly fileSize: number;

@@ -1,6 +1,7 @@
 // What the Image view shows: the engine's info plus the allocation map, the chain, the consumer sizes and Azure
 // readiness, and what the disk holds. Headers, block tables and a few sectors of partition tables and file system
 // signatures, never the bulk of the data, so it runs in the main process.
+import { capabilitiesOf } from '../engine/ops/capabilities';
 import { realpath } from 'node:fs/promises';
 import { isPlatterError } from '../engine/errors';
 import { MAX_CHAIN_DEPTH, detectFormat, readVhdUuid } from '../engine/image/open-image';
@@ -140,6 +141,7 @@ async function vhdDetails(path: string): Promise<VhdDetails> {
     chain: await walkChain(described),
     contents: await inspectContents(info.path),
     azure: azureReadiness('vhd', info.diskType, info.virtualSize, info.fileSize),
+    capabilities: capabilitiesOf('vhd', info),
     warnings: withoutInUseWarning(info),
   };
 }
@@ -150,7 +152,7 @@ function withoutInUseWarning(info: { readonly inUse: OtherUse; readonly warnings
 }
 
 interface VhdxRead {
-  readonly details: Omit<VhdxDetails, 'chain' | 'azure' | 'contents'>;
+  readonly details: Omit<VhdxDetails, 'chain' | 'azure' | 'contents' | 'capabilities'>;
   readonly described: Described;
 }
 
@@ -194,6 +196,7 @@ async function vhdxDetails(path: string): Promise<VhdxDetails> {
     chain: await walkChain(described),
     contents: await inspectContents(path),
     azure: azureReadiness('vhdx', details.diskType, details.virtualSize, details.fileSize),
+    capabilities: capabilitiesOf('vhdx', details),
   };
 }
 

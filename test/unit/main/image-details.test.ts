@@ -9,6 +9,11 @@ describe.skipIf(!fixturesAvailable)('image details of real images', () => {
     expect(details.format).toBe(fixture.format);
     expect(details.virtualSize).toBe(fixture.virtualSize);
     expect(details.chain[0]).toMatchObject({ status: 'found', path: fixturePath(fixture.file) });
+    // What the view offers: compact only where there are blocks to drop, merge only for a child.
+    expect(details.capabilities.compact).toBe(
+      details.diskType === 'dynamic' || (details.format === 'vhd' && details.diskType === 'differencing'),
+    );
+    expect(details.capabilities.merge).toBe(details.format === 'vhd' && details.diskType === 'differencing');
     if (details.diskType === 'fixed' && details.format === 'vhd') {
       expect(details.allocation).toBeNull();
     } else {
@@ -33,11 +38,25 @@ describe.skipIf(!fixturesAvailable)('image details of real images', () => {
     expect(details.parent?.locators.map((l) => l.platform).sort()).toEqual(['W2ku', 'W2ru']);
     expect(details.allocation?.map).toMatch(/^[Ap]+$/);
     expect(details.chain).toHaveLength(2);
+    expect(details.capabilities).toMatchObject({ merge: true, setParent: true, createChild: true });
     expect(details.chain[1]).toMatchObject({
       status: 'missing',
       childPath: fixturePath(file),
       expectedUuid: details.parent!.uuid,
       error: { code: 'VHD_PARENT_NOT_FOUND' },
+    });
+  });
+
+  it('a differencing VHDX is not offered merge, set-parent or children, which Platter does not write for it yet', async () => {
+    const details = await imageDetails(fixturePath('vhdx/hyperv-differencing-parent-missing-8g.avhdx'));
+    expect(details.diskType).toBe('differencing');
+    expect(details.capabilities).toEqual({
+      compact: false,
+      resize: false,
+      merge: false,
+      setParent: false,
+      createChild: false,
+      repair: true,
     });
   });
 });
