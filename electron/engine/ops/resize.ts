@@ -102,65 +102,64 @@ export async function resizeImage(options: ResizeOptions, control: JobControl = 
         `the footer at the end of ${path} is damaged`,
         'repair it first with `platter check --repair`',
       );
-    const oldSize = image.virtualSize;
-    const newSize = options.size;
-    const result = (method: ResizeResult['method']): ResizeResult => ({
-      path,
-      diskType: s.footer.diskType,
-      oldSize,
-      newSize,
-      method,
-      rolledBack,
+    return await resizeWith(image, options.size, s.footer.diskType, rolledBack, control, async (newSize) => {
+      const footer = resizedFooter(s.footer, newSize);
+      if (!s.header || !s.bat) {
+        await resizeFixed(path, s, image.virtualSize, newSize, footer);
+        return 'in place';
+      }
+      const entries = Math.ceil(newSize / s.header.blockSize);
+      if (entries <= (await batCapacity(path, s))) {
+        await resizeSparseInPlace(path, s, entries, footer);
+        return 'in place';
+      }
+      const mode = (await stat(path)).mode & 0o7777;
+      await writeNewFile(
+        path,
+        control.signal,
+        async (file) => {
+          await rewriteSparse(file, image, control, { dropZeroBlocks: false, phase: 'resizing', footer });
+          await image.close();
+          closed = true;
+        },
+        { replace: true, mode },
+      );
+      return 'rewritten';
     });
-    if (newSize === oldSize) return result('unchanged');
-    if (newSize < oldSize) await checkTailIsZero(image, newSize, control);
-    const footer = resizedFooter(s.footer, newSize);
-    if (!s.header || !s.bat) {
-      await resizeFixed(path, s, oldSize, newSize, footer);
-      return result('in place');
-    }
-    const entries = Math.ceil(newSize / s.header.blockSize);
-    if (entries <= (await batCapacity(path, s))) {
-      await resizeSparseInPlace(path, s, entries, footer);
-      return result('in place');
-    }
-    const mode = (await stat(path)).mode & 0o7777;
-    await writeNewFile(
-      path,
-      control.signal,
-      async (file) => {
-        await rewriteSparse(file, image, control, { dropZeroBlocks: false, phase: 'resizing', footer });
-        await image.close();
-        closed = true;
-      },
-      { replace: true, mode },
-    );
-    return result('rewritten');
   } finally {
     if (!closed) await image.close();
   }
 }
 
-async function resizeVhdx(
+/**
+ * What every resize does around the change itself: nothing when the size is the same, the check that a shrink
+ * cuts off only zeros, and the result.
+ */
+async function resizeWith(
+  image: DiskImage,
+  newSize: number,
+  diskType: DiskType,
+  rolledBack: string | null,
+  control: JobControl,
+  change: (newSize: number) => Promise<ResizeResult['method']>,
+): Promise<ResizeResult> {
+  const base = { path: image.path, diskType, oldSize: image.virtualSize, newSize, rolledBack };
+  if (newSize === image.virtualSize) return { ...base, method: 'unchanged' };
+  if (newSize < image.virtualSize) await checkTailIsZero(image, newSize, control);
+  return { ...base, method: await change(newSize) };
+}
+
+function resizeVhdx(
   image: VhdxImage,
   newSize: number,
   rolledBack: string | null,
   control: JobControl,
 ): Promise<ResizeResult> {
-  const m = image.structure.metadata;
-  const oldSize = m.virtualSize;
-  const result = (method: ResizeResult['method']): ResizeResult => ({
-    path: image.path,
-    diskType: m.leaveBlocksAllocated ? 'fixed' : 'dynamic',
-    oldSize,
-    newSize,
-    method,
-    rolledBack,
+  const diskType = image.structure.metadata.leaveBlocksAllocated ? 'fixed' : 'dynamic';
+  return resizeWith(image, newSize, diskType, rolledBack, control, async () => {
+    await resizeVhdxInPlace(image, newSize);
+    return 'in place';
   });
-  if (newSize === oldSize) return result('unchanged');
-  if (newSize < oldSize) await checkTailIsZero(image, newSize, control);
-  await resizeVhdxInPlace(image, newSize);
-  return result('in place');
 }
 
 async function resizeFixed(
