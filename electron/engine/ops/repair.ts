@@ -74,6 +74,9 @@ export async function repairImage(options: RepairOptions, control: JobControl = 
     if (format === 'vhdx') {
       const replayed = await repairVhdxLog(file, path, dryRun);
       if (replayed) return { ...replayed, rolledBack };
+      // Nothing to repair is an answer, not a refusal.
+      const report = await checkImage(path);
+      if (report.clean) return { path, dryRun, rolledBack, before: report, changes: [], after: dryRun ? null : report };
     }
     if (format !== 'vhd') {
       throw new PlatterError(

@@ -7,7 +7,7 @@ import { journalPathFor } from '../../../electron/engine/image/pending-journal';
 import { createImage } from '../../../electron/engine/ops/create';
 import { repairImage } from '../../../electron/engine/ops/repair';
 import { seededBytes, sha256File } from '../../helpers/data';
-import { fixturePath, fixturesAvailable } from '../../helpers/fixtures';
+import { copyFixture, fixturePath, fixturesAvailable } from '../../helpers/fixtures';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { pyvhdiHash, tools } from '../../helpers/tools';
 import { KiB, contentHash, dynamicDisk, expectRepaired, flip, layoutOf, patch, setBatEntry } from './damage';
@@ -123,16 +123,19 @@ describe('what repair leaves alone', () => {
     expect(result.before.problems.map((p) => p.code)).toEqual(['VHD_PARENT_MISMATCH']);
   });
 
-  it('refuses a VHDX and a raw file', async () => {
+  it('refuses a raw file and a damaged VHDX; a clean VHDX has nothing to repair', async () => {
     const dir = await tempDir();
     const raw = join(dir, 'disk.img');
     await writeFile(raw, seededBytes('raw', 4096));
     const error = await repairImage({ path: raw }).catch((e: unknown) => e);
     expect(isPlatterError(error, 'UNSUPPORTED')).toBe(true);
     if (fixturesAvailable) {
-      const vhdx = await repairImage({ path: fixturePath('vhdx/hyperv-dynamic-10m.vhdx'), dryRun: true }).catch(
-        (e: unknown) => e,
-      );
+      // A clean VHDX has nothing to repair; one with damage beyond its log is refused, as nothing fixes it yet.
+      const clean = await repairImage({ path: fixturePath('vhdx/hyperv-dynamic-10m.vhdx'), dryRun: true });
+      expect(clean).toMatchObject({ changes: [], before: { clean: true } });
+      const damaged = await copyFixture('vhdx/hyperv-dynamic-10m.vhdx', dir);
+      await patch(damaged, 64 * 1024 + 100, Uint8Array.of(0xff));
+      const vhdx = await repairImage({ path: damaged, dryRun: true }).catch((e: unknown) => e);
       expect(isPlatterError(vhdx, 'UNSUPPORTED')).toBe(true);
       expect((vhdx as Error).message).toMatch(/VHDX/);
     }
