@@ -42,7 +42,9 @@ export async function beginUndo(
   const inode = (await stat(file.path)).ino;
   const journal: JournalFile = { version: 1, operation, originalSize: file.size, inode, pid: process.pid, records };
   const path = journalPathFor(file.path);
-  // Named like every temporary output, so a kill here leaves something the next run recognizes and removes.
+  // Named like every temporary output, so a kill here leaves something the next run recognizes and removes: the
+  // next journaled change of this image (whatever its operation) removes what an earlier one killed left.
+  await removeStaleTemps(path);
   const temp = tempPathFor(path);
   try {
     // It holds copies of the image's bytes: readable by no one the image is not readable by.

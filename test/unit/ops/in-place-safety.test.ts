@@ -14,6 +14,7 @@ import { createImage } from '../../../electron/engine/ops/create';
 import { hashImage } from '../../../electron/engine/ops/hash';
 import { writeNewFile } from '../../../electron/engine/ops/output-file';
 import { resizeImage } from '../../../electron/engine/ops/resize';
+import { setParent } from '../../../electron/engine/ops/set-parent';
 import { platter } from '../../helpers/cli';
 import { sha256File, writeRaw } from '../../helpers/data';
 import { useTempDirs } from '../../helpers/temp-dir';
@@ -99,6 +100,21 @@ async function grown(dir: string, raw: string, size: number): Promise<string> {
   await truncate(copy, size);
   return sha256File(copy);
 }
+
+describe('leftovers of a kill', () => {
+  it('a journal a killed change left half-written is removed by the next journaled change of the image', async () => {
+    const dir = await tempDir();
+    const { path: base } = await disk(dir, 'dynamic', 4 * MiB, MiB);
+    const child = join(dir, 'child.vhd');
+    await createImage({ path: child, parent: base });
+    // What a kill while the journal was being written leaves (its process gone: no PID is that high on Linux).
+    const stale = join(dir, '..child.vhd.platter-undo.platter-99999999-0badf00d.tmp');
+    await writeFile(stale, '{"version":1');
+    await setParent({ child, parent: base });
+    await expect(stat(stale)).rejects.toThrow();
+    await expect(stat(journalPathFor(child))).rejects.toThrow();
+  });
+});
 
 describe('messages', () => {
   it('a path longer than the system allows says so', async () => {
