@@ -1,4 +1,5 @@
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { PlatterError, fromFsError, isPlatterError } from '../errors';
 import { hasPendingJournal, journalPathFor } from '../image/pending-journal';
 import { RandomAccessFile } from '../image/random-access-file';
@@ -46,23 +47,24 @@ export async function beginUndo(
   // next journaled change of this image (whatever its operation) removes what an earlier one killed left.
   await removeStaleTemps(path);
   const temp = tempPathFor(path);
+  let handle: FileHandle | undefined;
   try {
     // It holds copies of the image's bytes: readable by no one the image is not readable by.
-    const handle = await open(temp, 'w', (await stat(file.path)).mode & 0o666);
+    handle = await open(temp, 'w', (await stat(file.path)).mode & 0o666);
     await handle.writeFile(JSON.stringify(journal));
     await handle.sync();
     await handle.close();
+    handle = undefined;
     await rename(temp, path);
   } catch (err) {
+    await handle?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     // Nothing of the image was touched yet.
     const failure = fromFsError(err, file.path);
-    throw new PlatterError(
-      failure.code,
-      `${failure.message}; the image was left as it was`,
-      failure.remedy,
-      failure.details,
-    );
+    throw new PlatterError(failure.code, `${failure.message}; the image was left as it was`, failure.remedy, {
+      ...failure.details,
+      restored: true,
+    });
   }
   return journal;
 }
