@@ -3,7 +3,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 function has(command: string): boolean {
@@ -127,6 +127,23 @@ export async function qemuContentHash(path: string, scratch: string, format = 'v
     return await sha256Stream(out);
   } finally {
     await rm(out, { force: true });
+  }
+}
+
+/**
+ * qemu-img's content hash of a VHDX as qemu-img sees it after its own log replay: it refuses to read a live log,
+ * so a copy is replayed (`check -r all`), checked clean, and read.
+ */
+export async function qemuReplayedVhdxHash(path: string, scratch: string): Promise<string> {
+  const copy = join(scratch, `qemu-${process.pid}-${randomBytes(4).toString('hex')}.vhdx`);
+  try {
+    await copyFile(path, copy);
+    await run('qemu-img', ['check', '-q', '-r', 'all', '-f', 'vhdx', copy]);
+    const problems = await qemuCheckProblems(copy, 'vhdx');
+    if (problems) throw new Error(`${path} after qemu-img's replay: ${problems}`);
+    return await qemuContentHash(copy, scratch, 'vhdx');
+  } finally {
+    await rm(copy, { force: true });
   }
 }
 

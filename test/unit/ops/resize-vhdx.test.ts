@@ -1,7 +1,7 @@
 // Resizing a VHDX in place through its log: grown and shrunk disks read as qemu-img and libvhdi read them, and a
 // resize killed after any of its writes leaves a disk that Platter, and qemu-img after its own log replay, read
 // as the old disk or the new one, alike.
-import { copyFile, readFile, truncate, writeFile } from 'node:fs/promises';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
@@ -12,7 +12,7 @@ import { resizeImage } from '../../../electron/engine/ops/resize';
 import { platter } from '../../helpers/cli';
 import { sha256File, writeRaw } from '../../helpers/data';
 import { useTempDirs } from '../../helpers/temp-dir';
-import { pyvhdiHash, run, tools } from '../../helpers/tools';
+import { pyvhdiHash, qemuReplayedVhdxHash, tools } from '../../helpers/tools';
 
 const tempDir = useTempDirs();
 const MiB = 1024 * 1024;
@@ -32,17 +32,6 @@ async function disk(dir: string) {
   return { raw, path, sized };
 }
 
-/** qemu-img's content hash of a VHDX, after it replays the log of a copy (it refuses to read a live log). */
-async function qemuContent(dir: string, path: string): Promise<string> {
-  const copy = join(dir, 'qemu-copy.vhdx');
-  await copyFile(path, copy);
-  await run('qemu-img', ['check', '-q', '-r', 'all', '-f', 'vhdx', copy]);
-  expect(await run('qemu-img', ['check', '-f', 'vhdx', copy])).toContain('No errors were found');
-  const out = join(dir, 'qemu-copy.raw');
-  await run('qemu-img', ['convert', '-f', 'vhdx', '-O', 'raw', copy, out]);
-  return sha256File(out);
-}
-
 describe.skipIf(!tools.qemuImg)('resize of a VHDX', () => {
   it('grows and shrinks in place, read alike by qemu-img and libvhdi', async () => {
     const dir = await tempDir();
@@ -52,7 +41,7 @@ describe.skipIf(!tools.qemuImg)('resize of a VHDX', () => {
       const expected = await sized(size);
       expect((await hashImage(path)).sha256).toBe(expected);
       expect((await checkImage(path)).problems).toEqual([]);
-      expect(await qemuContent(dir, path)).toBe(expected);
+      expect(await qemuReplayedVhdxHash(path, dir)).toBe(expected);
       if (tools.pyvhdi) expect(await pyvhdiHash(path)).toBe(expected);
     }
   });
@@ -80,7 +69,7 @@ describe.skipIf(!tools.qemuImg)('resize of a VHDX', () => {
       });
       const ours = (await hashImage(path)).sha256;
       expect([old, next], `after write ${writes}`).toContain(ours);
-      expect(await qemuContent(dir, path), `after write ${writes}`).toBe(ours);
+      expect(await qemuReplayedVhdxHash(path, dir), `after write ${writes}`).toBe(ours);
       if (run.code === 0) break;
       killed++;
       // The same resize, run again, finishes the job.

@@ -1,6 +1,5 @@
 // compact and check --repair of a VHDX killed after each of their writes: Platter, and qemu-img after its own log
 // replay, read the disk's content alike, and the same command run again finishes the job.
-import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compactImage } from '../../../electron/engine/ops/compact';
@@ -11,21 +10,10 @@ import { platter } from '../../helpers/cli';
 import { sha256File, writeRaw } from '../../helpers/data';
 import { copyFixture, entryOf, fixturesAvailable } from '../../helpers/fixtures';
 import { useTempDirs } from '../../helpers/temp-dir';
-import { run, tools } from '../../helpers/tools';
+import { qemuReplayedVhdxHash, run, tools } from '../../helpers/tools';
 
 const tempDir = useTempDirs();
 const MiB = 1024 * 1024;
-
-/** qemu-img's content hash of a VHDX, after it replays the log of a copy (it refuses to read a live log). */
-async function qemuContent(dir: string, path: string): Promise<string> {
-  const copy = join(dir, 'qemu-copy.vhdx');
-  await copyFile(path, copy);
-  await run('qemu-img', ['check', '-q', '-r', 'all', '-f', 'vhdx', copy]);
-  expect(await run('qemu-img', ['check', '-f', 'vhdx', copy])).toContain('No errors were found');
-  const out = join(dir, 'qemu-copy.raw');
-  await run('qemu-img', ['convert', '-f', 'vhdx', '-O', 'raw', copy, out]);
-  return sha256File(out);
-}
 
 /** Runs `args` killed after each write in turn until a run completes; returns how many runs were killed. */
 async function killEachWrite(
@@ -41,7 +29,7 @@ async function killEachWrite(
       delete process.env.PLATTER_TEST_KILL_AFTER_WRITES;
     });
     expect((await hashImage(path)).sha256, `after write ${writes}`).toBe(content);
-    expect(await qemuContent(dir, path), `after write ${writes}`).toBe(content);
+    expect(await qemuReplayedVhdxHash(path, dir), `after write ${writes}`).toBe(content);
     if (result.code === 0) break;
     killed++;
     await redo(path);
