@@ -1,10 +1,7 @@
-// Error codes and the error shape that cross the IPC boundary. The engine's codes (electron/engine/errors.ts) are
-// repeated here because shared/ imports nothing; electron/main/ipc-errors.ts fails to compile if they drift.
+// Error codes and the error shape that cross the IPC boundary. The engine raises the EngineErrorCode ones
+// (electron/engine/errors.ts takes its type from here); the main process adds the IPC-only ones.
 
-/**
- * Codes the engine raises: files, sizes and image structures. Includes the codes of operations being added
- * (resize, merge, repair); a code here that the engine never raises is harmless, a missing one fails typecheck.
- */
+/** Codes the engine raises: files, sizes and image structures. */
 export type EngineErrorCode =
   | 'BAD_ARGUMENT'
   | 'BAD_SIZE'
@@ -40,10 +37,7 @@ export type EngineErrorCode =
   | 'VHDX_BAD_METADATA'
   | 'VHDX_BAT_OUT_OF_RANGE'
   | 'VHDX_LOG_NOT_EMPTY'
-  | 'VHDX_LOG_INVALID'
-  | 'REPAIR_INTERRUPTED'
-  | 'REPAIR_IN_PROGRESS'
-  | 'REPAIR_CONFLICT';
+  | 'VHDX_LOG_INVALID';
 
 /** Codes the main process adds. */
 export type IpcOnlyErrorCode =

@@ -2,8 +2,12 @@
 // draws (allocation map, chain, consumer sizes, Azure readiness).
 import type { IpcError } from './errors';
 
-export type ImageFormat = 'vhd' | 'vhdx';
-export type DetectedFormat = ImageFormat | 'raw';
+import type { FormatName } from './formats';
+
+/** Formats whose structure the Image view describes. */
+export type ImageFormat = Exclude<FormatName, 'raw'>;
+/** Every format a file can be detected as. */
+export type DetectedFormat = FormatName;
 export type DiskType = 'fixed' | 'dynamic' | 'differencing';
 
 export interface Geometry {
@@ -89,7 +93,7 @@ export type ChainLink =
   | {
       readonly status: 'found';
       readonly path: string;
-      readonly format: ImageFormat;
+      readonly format: DetectedFormat;
       readonly diskType: DiskType;
       readonly virtualSize: number;
       readonly uuid: string;
@@ -200,6 +204,8 @@ export type ImageDetails = VhdDetails | VhdxDetails;
 export interface DetectResult {
   readonly path: string;
   readonly format: DetectedFormat;
+  /** Whether the format has a structure the Image view describes (false for a raw disk). */
+  readonly describable: boolean;
   readonly fileSize: number;
   /** For a raw disk, what it holds (an image's contents come with its details); null otherwise. */
   readonly contents: DiskContents | null;

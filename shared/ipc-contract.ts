@@ -12,6 +12,7 @@ export type * from './image';
 export type * from './jobs';
 export { BLOCK_STATE_CHARS } from './image';
 export * from './units';
+export * from './formats';
 
 /** Channels that take no request: the preload sends `undefined`. */
 export type NoRequest = void;
@@ -26,10 +27,15 @@ export interface Settings {
 
 export interface PresetInfo {
   readonly name: PresetName;
+  /** The format it writes. */
+  readonly format: 'vhd' | 'vhdx';
   readonly description: string;
   readonly type: 'fixed' | 'dynamic';
   readonly blockSize: number | null;
   readonly maxSize: number;
+  /** VHDX presets: the sector sizes they record; null for VHD. */
+  readonly logicalSectorSize: 512 | 4096 | null;
+  readonly physicalSectorSize: 512 | 4096 | null;
 }
 
 export interface AppInfo {
@@ -43,7 +49,7 @@ export interface AppInfo {
 
 /** What a file dialog is for; main picks the title and filters. */
 export type OpenPurpose = 'image' | 'source' | 'parent';
-export type SavePurpose = 'vhd' | 'raw' | 'any';
+export type SavePurpose = 'vhd' | 'vhdx' | 'raw' | 'any';
 
 export interface OpenDialogRequest {
   readonly purpose: OpenPurpose;

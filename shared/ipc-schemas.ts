@@ -5,6 +5,7 @@
 import * as v from 'valibot';
 import type { InvokeChannel, InvokeRequest, PreloadReports, ReportChannel } from './ipc-contract';
 import type { JobOp, JobRequestOf } from './jobs';
+import { FORMAT_NAMES } from './formats';
 import { PRESET_NAMES } from './units';
 
 /** POSIX `/x`, Windows `C:\x` or `C:/x`, or a UNC path `\\server\share`. */
@@ -28,6 +29,7 @@ const byteCount = v.pipe(
   v.minValue(1, 'must be positive'),
 );
 const diskKind = v.picklist(['fixed', 'dynamic']);
+const sectorSize = v.picklist([512, 4096]);
 const noRequest = v.undefined('this channel takes no request');
 const pathRequest = v.strictObject({ path: absolutePath });
 
@@ -41,17 +43,22 @@ export const JOB_SCHEMAS = {
     blockSize: v.exactOptional(byteCount),
     preallocate: v.exactOptional(v.boolean()),
     parent: v.exactOptional(absolutePath),
+    format: v.exactOptional(v.picklist(['vhd', 'vhdx'])),
+    logicalSectorSize: v.exactOptional(sectorSize),
+    physicalSectorSize: v.exactOptional(sectorSize),
   }),
   convert: v.strictObject({
     op: v.literal('convert'),
     input: absolutePath,
     output: absolutePath,
-    format: v.exactOptional(v.picklist(['vhd', 'raw'])),
+    format: v.exactOptional(v.picklist(FORMAT_NAMES)),
     type: v.exactOptional(diskKind),
     blockSize: v.exactOptional(byteCount),
     preset: v.exactOptional(v.picklist(PRESET_NAMES)),
     preallocate: v.exactOptional(v.boolean()),
     verify: v.exactOptional(v.boolean()),
+    logicalSectorSize: v.exactOptional(sectorSize),
+    physicalSectorSize: v.exactOptional(sectorSize),
   }),
   compact: v.strictObject({
     op: v.literal('compact'),
@@ -106,7 +113,7 @@ export const INVOKE_SCHEMAS = {
     multiple: v.exactOptional(v.boolean()),
   }),
   'dialog:save-file': v.strictObject({
-    purpose: v.picklist(['vhd', 'raw', 'any']),
+    purpose: v.picklist(['vhd', 'vhdx', 'raw', 'any']),
     defaultPath: v.exactOptional(v.pipe(v.string(), v.nonEmpty(), v.maxLength(MAX_PATH_LENGTH))),
   }),
   'shell:show-in-folder': pathRequest,

@@ -1,7 +1,11 @@
 // Jobs: long engine operations run one after another off the main thread, with progress and an outcome.
 import type { IpcError } from './errors';
 import type { CheckReport, DiskType } from './image';
+import type { FormatName } from './formats';
 import type { PresetName } from './units';
+
+/** VHDX only: the sector size the guest sees, and the one it is told the disk has. */
+export type SectorSize = 512 | 4096;
 
 export type JobId = string;
 
@@ -16,10 +20,15 @@ export interface CreateRequest {
   readonly preallocate?: boolean;
   /** Makes an empty differencing child of this VHD. */
   readonly parent?: string;
+  /** Default: from the name (.vhdx), else vhd. */
+  readonly format?: 'vhd' | 'vhdx';
+  readonly logicalSectorSize?: SectorSize;
+  readonly physicalSectorSize?: SectorSize;
 }
 
 export interface CreateResult {
   readonly path: string;
+  readonly format: 'vhd' | 'vhdx';
   readonly diskType: DiskType;
   readonly virtualSize: number;
   readonly blockSize: number | null;
@@ -30,19 +39,21 @@ export interface ConvertRequest {
   readonly op: 'convert';
   readonly input: string;
   readonly output: string;
-  /** Default: from the output's extension (.vhd, .img/.raw/.bin/.dd/.iso), or vhd with a preset. */
-  readonly format?: 'vhd' | 'raw';
+  /** Default: from the output's extension (.vhd, .vhdx, .img/.raw/.bin/.dd/.iso), or the preset's format. */
+  readonly format?: FormatName;
   readonly type?: 'fixed' | 'dynamic';
   readonly blockSize?: number;
   readonly preset?: PresetName;
   readonly preallocate?: boolean;
   /** Read the output back and compare its content hash with the source's. */
   readonly verify?: boolean;
+  readonly logicalSectorSize?: SectorSize;
+  readonly physicalSectorSize?: SectorSize;
 }
 
 export interface ConvertResult {
   readonly output: string;
-  readonly format: 'vhd' | 'vhdx' | 'raw';
+  readonly format: FormatName;
   readonly diskType: DiskType | null;
   readonly blockSize: number | null;
   readonly virtualSize: number;

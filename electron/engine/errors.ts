@@ -1,42 +1,10 @@
 // Typed engine errors. The code is stable (tests, the CLI, the UI and the IPC contract key on it); the message is
 // one sentence about this image; the remedy tells the user what to do next.
 
-export type ErrorCode =
-  | 'BAD_ARGUMENT'
-  | 'BAD_SIZE'
-  | 'CANCELLED'
-  | 'NOT_FOUND'
-  | 'IS_DIRECTORY'
-  | 'NOT_A_FILE'
-  | 'ACCESS_DENIED'
-  | 'FILE_EXISTS'
-  | 'NO_SPACE'
-  | 'READ_ONLY_FS'
-  | 'IN_USE'
-  | 'IO_ERROR'
-  | 'NAME_TOO_LONG'
-  | 'UNSUPPORTED'
-  | 'VERIFY_FAILED'
-  | 'NOT_COMPACTABLE'
-  | 'SHRINK_LOSES_DATA'
-  | 'INTERRUPTED'
-  | 'VHD_BAD_FOOTER'
-  | 'VHD_BAD_HEADER'
-  | 'VHD_BAD_BLOCK_SIZE'
-  | 'VHD_BAT_OUT_OF_RANGE'
-  | 'VHD_BAT_OVERLAP'
-  | 'VHD_TOO_LARGE'
-  | 'VHD_TRUNCATED'
-  | 'VHD_BAD_LOCATOR'
-  | 'VHD_PARENT_NOT_FOUND'
-  | 'VHD_PARENT_MISMATCH'
-  | 'VHD_PARENT_CYCLE'
-  | 'VHD_CHAIN_TOO_DEEP'
-  | 'VHDX_BAD_HEADER'
-  | 'VHDX_BAD_METADATA'
-  | 'VHDX_BAT_OUT_OF_RANGE'
-  | 'VHDX_LOG_NOT_EMPTY'
-  | 'VHDX_LOG_INVALID';
+import type { EngineErrorCode } from '../../shared/errors';
+
+/** The codes are declared once, in shared/errors.ts, where the IPC contract and the renderer read them too. */
+export type ErrorCode = EngineErrorCode;
 
 export interface ErrorDetails {
   readonly path?: string;

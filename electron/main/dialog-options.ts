@@ -1,6 +1,6 @@
 // Titles and filters of the native file dialogs, by purpose (the renderer names a purpose, never a filter).
 import type { OpenPurpose, SavePurpose } from '../../shared/ipc-contract';
-import { IMAGE_EXTENSIONS, RAW_EXTENSIONS } from '../../shared/units';
+import { FORMAT_EXTENSIONS, IMAGE_EXTENSIONS, RAW_EXTENSIONS } from '../../shared/formats';
 
 export interface FileFilter {
   readonly name: string;
@@ -26,10 +26,11 @@ export const OPEN_DIALOGS: { readonly [P in OpenPurpose]: { title: string; filte
 };
 
 export const SAVE_DIALOGS: { readonly [P in SavePurpose]: { title: string; filters: FileFilter[] } } = {
-  vhd: { title: 'Save the VHD as', filters: [{ name: 'VHD image', extensions: ['vhd'] }] },
+  vhd: { title: 'Save the VHD as', filters: [{ name: 'VHD image', extensions: bare(FORMAT_EXTENSIONS.vhd) }] },
+  vhdx: { title: 'Save the VHDX as', filters: [{ name: 'VHDX image', extensions: ['vhdx'] }] },
   raw: { title: 'Save the raw image as', filters: [{ name: 'Raw disk image', extensions: bare(RAW_EXTENSIONS) }] },
   any: {
     title: 'Save as',
-    filters: [{ name: 'Disk images', extensions: bare(['.vhd', ...RAW_EXTENSIONS]) }, ALL],
+    filters: [{ name: 'Disk images', extensions: bare(['.vhd', '.vhdx', ...RAW_EXTENSIONS]) }, ALL],
   },
 };

@@ -5,8 +5,8 @@
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, normalize } from 'node:path';
 import { fromFsError } from '../engine/errors';
-import { checkWritableFolder } from '../engine/ops/output-file';
-import { IMAGE_EXTENSIONS, RAW_EXTENSIONS } from '../../shared/units';
+import { checkWritableFolder } from '../engine/io/output-file';
+import { IMAGE_EXTENSIONS, RAW_EXTENSIONS } from '../../shared/formats';
 import { fail } from './ipc-errors';
 import { CHOOSE_OUTPUT, untrustedPath } from './path-grants';
 import type { PathGrants } from './path-grants';

@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, normalize } from 'node:path';
 import { fromFsError } from '../engine/errors';
-import { checkWritableFolder } from '../engine/ops/output-file';
+import { checkWritableFolder } from '../engine/io/output-file';
 import type { JobOp, JobRequest, JobRequestOf } from '../../shared/jobs';
 import { fail } from './ipc-errors';
 import { checkOutputFile } from './output-paths';

@@ -2,7 +2,7 @@
 // end-to-end bridge and the tests assemble the same services with stand-ins for those two. Whatever the dialogs
 // answer, and whatever is opened from outside or listed as recent, is granted here (path-grants.ts).
 import { join } from 'node:path';
-import { sparseSeekAvailable } from '../engine/image/sparse-seek';
+import { sparseSeekAvailable } from '../engine/io/sparse-seek';
 import { PRESETS } from '../engine/ops/presets';
 import type { RecentImage } from '../../shared/image';
 import type { AppInfo, OpenDialogRequest, PresetInfo, SaveDialogRequest } from '../../shared/ipc-contract';
@@ -80,10 +80,13 @@ export function grantingDialogs(dialogs: DialogService, grants: PathGrants): Dia
 export function presetInfos(): PresetInfo[] {
   return Object.values(PRESETS).map((p) => ({
     name: p.name,
+    format: p.format,
     description: p.description,
     type: p.type,
     blockSize: p.blockSize,
     maxSize: p.maxSize,
+    logicalSectorSize: p.logicalSectorSize ?? null,
+    physicalSectorSize: p.physicalSectorSize ?? null,
   }));
 }
 

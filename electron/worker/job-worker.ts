@@ -1,7 +1,7 @@
 // The job worker: runs one engine operation off the main thread and reports progress and its outcome.
 // Built by electron-vite into out/main/job-worker.mjs; tests build it with esbuild. Never imports electron.
 import { parentPort, workerData } from 'node:worker_threads';
-import { toIpcError } from '../main/ipc-errors';
+import { toIpcError } from '../engine/ipc-error';
 import { runOperation } from './operations';
 import type { FromWorker, ToWorker, WorkerInput } from './protocol';
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test as base, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
+import type { ImageDetails, IpcResult, PlatterApi } from '../../shared/ipc-contract';
 import { startBridge } from './bridge/bridge-server';
 import type { Bridge } from './bridge/bridge-server';
 import { installPageApi, pageApiArgs } from './bridge/page-api';
@@ -64,4 +65,14 @@ export async function drop(page: Page, names: readonly string[]): Promise<void> 
   await zone.dispatchEvent('dragenter', { dataTransfer: transfer });
   await zone.dispatchEvent('dragover', { dataTransfer: transfer });
   await zone.dispatchEvent('drop', { dataTransfer: transfer });
+}
+
+/** What image:info answers for `path`, asked from the page through the bridge's real handler table. */
+export async function askImageInfo(page: Page, path: string): Promise<ImageDetails> {
+  const answer: IpcResult<ImageDetails> = await page.evaluate(
+    (p) => (window as unknown as { platter: PlatterApi }).platter.imageInfo({ path: p }),
+    path,
+  );
+  if (!answer.ok) throw new Error(`image:info ${path}: ${answer.error.code} ${answer.error.message}`);
+  return answer.value;
 }

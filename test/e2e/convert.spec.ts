@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { convertImage } from '../../electron/engine/ops/convert';
 import { hashImage } from '../../electron/engine/ops/hash';
-import { inspectImage } from '../../electron/engine/ops/info';
+import { inspectImage } from '../../electron/engine/formats/vhd/vhd-info';
 import { drop, expect, shot, test } from './app-test';
 import { copyFixture, sha256OfFile, writeDataRaw } from './helpers';
 

@@ -2,7 +2,7 @@
 // against the engine's reading of the file; and a whole wizard run from the keyboard alone.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inspectImage } from '../../electron/engine/ops/info';
+import { inspectImage } from '../../electron/engine/formats/vhd/vhd-info';
 import { expect, shot, test } from './app-test';
 
 const MiB = 1024 * 1024;
@@ -16,7 +16,7 @@ test('Create a dynamic image: preset, size, block size, location, summary, then 
   const wizard = app.getByTestId('create-wizard');
   await expect(wizard.getByTestId('create-size')).toBeFocused();
   await wizard.getByTestId('create-size').fill('96M');
-  await wizard.getByTestId('create-block-size').selectOption({ label: '512 KiB (Windows reads it)' });
+  await wizard.getByTestId('create-block-size').selectOption({ label: '512 KiB (recommended)' });
   await shot(app, 'create-step-1-kind');
   await wizard.getByTestId('wizard-next').click();
 

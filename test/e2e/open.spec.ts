@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createImage } from '../../electron/engine/ops/create';
-import { inspectImage } from '../../electron/engine/ops/info';
+import { inspectImage } from '../../electron/engine/formats/vhd/vhd-info';
 import { VHD_MAX_SIZE } from '../../shared/units';
 import { drop, expect, shot, test } from './app-test';
 import { copyFixture, writeDataRaw } from './helpers';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { convertImage } from '../../electron/engine/ops/convert';
 import { convertToChild } from '../../electron/engine/ops/convert-delta';
 import { hashImage } from '../../electron/engine/ops/hash';
-import { inspectImage } from '../../electron/engine/ops/info';
+import { inspectImage } from '../../electron/engine/formats/vhd/vhd-info';
 import { drop, expect, shot, test } from './app-test';
 import { writeDataRaw } from './helpers';
 

@@ -3,13 +3,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { vhdChecksum } from '../../electron/engine/format/checksum';
+import { vhdChecksum } from '../../electron/engine/formats/vhd/checksum';
 import { isPlatterError } from '../../electron/engine/errors';
-import { MAX_CHAIN_DEPTH, openImage } from '../../electron/engine/image/open-image';
+import { MAX_CHAIN_DEPTH } from '../../electron/engine/formats/driver';
+import { openImage } from '../../electron/engine/image/open-image';
 import { checkImage } from '../../electron/engine/ops/check';
 import { createImage } from '../../electron/engine/ops/create';
 import { hashImage } from '../../electron/engine/ops/hash';
-import { inspectImage } from '../../electron/engine/ops/info';
+import { inspectImage } from '../../electron/engine/formats/vhd/vhd-info';
 import { repairImage } from '../../electron/engine/ops/repair';
 import { sha256File, writeRaw } from '../helpers/data';
 import { useTempDirs } from '../helpers/temp-dir';

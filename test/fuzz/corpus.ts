@@ -5,7 +5,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { convertImage } from '../../electron/engine/ops/convert';
 import { createImage } from '../../electron/engine/ops/create';
-import { InPlaceVhdWriter } from '../../electron/engine/ops/in-place-writer';
+import { InPlaceVhdWriter } from '../../electron/engine/formats/vhd/in-place-writer';
 import { seededBytes, writeRaw } from '../helpers/data';
 import { copyFixture, fixturePath, manifest } from '../helpers/fixtures';
 

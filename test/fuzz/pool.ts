@@ -6,10 +6,10 @@ import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import type { CaseRequest, CaseResult } from './protocol';
 
-/** Every code the ErrorCode union in electron/engine/errors.ts declares: a PlatterError must carry one of these. */
+/** Every code the engine's ErrorCode union (EngineErrorCode in shared/errors.ts) declares: a PlatterError must carry one. */
 export function knownErrorCodes(): string[] {
-  const source = readFileSync(resolve(__dirname, '../../electron/engine/errors.ts'), 'utf8');
-  const union = /export type ErrorCode =([^;]+);/.exec(source)?.[1] ?? '';
+  const source = readFileSync(resolve(__dirname, '../../shared/errors.ts'), 'utf8');
+  const union = /export type EngineErrorCode =([^;]+);/.exec(source)?.[1] ?? '';
   return [...union.matchAll(/'([A-Z0-9_]+)'/g)].map((m) => m[1]!);
 }
 

@@ -1,9 +1,9 @@
 // Mutations aimed at a VHD's structures: footers, the dynamic header, locators, the BAT and the file length.
-import { vhdChecksum } from '../../electron/engine/format/checksum';
-import { parseDynamicHeader } from '../../electron/engine/format/dynamic-header';
-import type { DynamicHeader } from '../../electron/engine/format/dynamic-header';
-import { parseFooter } from '../../electron/engine/format/footer';
-import type { Footer } from '../../electron/engine/format/footer';
+import { vhdChecksum } from '../../electron/engine/formats/vhd/checksum';
+import { parseDynamicHeader } from '../../electron/engine/formats/vhd/dynamic-header';
+import type { DynamicHeader } from '../../electron/engine/formats/vhd/dynamic-header';
+import { parseFooter } from '../../electron/engine/formats/vhd/footer';
+import type { Footer } from '../../electron/engine/formats/vhd/footer';
 import type { Mutable } from './mutation';
 import { interestingU32, interestingU64 } from './mutation';
 import type { Rng } from './rng';

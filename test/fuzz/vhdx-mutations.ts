@@ -1,12 +1,12 @@
 // Mutations aimed at a VHDX's structures: header and region table copies (CRC-32C fixed up or not), the metadata
 // table and its items, BAT entries, the log's entries (a dirty log is replayed when read), and the file length.
-import { crc32cWithZeroedField } from '../../electron/engine/format/vhdx/crc32c';
-import { HEADER_OFFSETS } from '../../electron/engine/format/vhdx/header';
-import { METADATA_TABLE_SIZE, parseMetadataTable } from '../../electron/engine/format/vhdx/metadata-table';
-import type { MetadataEntry } from '../../electron/engine/format/vhdx/metadata-table';
-import { REGION_TABLE_OFFSETS } from '../../electron/engine/format/vhdx/region-table';
-import { withLogReplayed } from '../../electron/engine/format/vhdx/replayed-source';
-import { readVhdxStructure } from '../../electron/engine/format/vhdx/structure';
+import { crc32cWithZeroedField } from '../../electron/engine/formats/vhdx/crc32c';
+import { HEADER_OFFSETS } from '../../electron/engine/formats/vhdx/header';
+import { METADATA_TABLE_SIZE, parseMetadataTable } from '../../electron/engine/formats/vhdx/metadata-table';
+import type { MetadataEntry } from '../../electron/engine/formats/vhdx/metadata-table';
+import { REGION_TABLE_OFFSETS } from '../../electron/engine/formats/vhdx/region-table';
+import { withLogReplayed } from '../../electron/engine/formats/vhdx/replayed-source';
+import { readVhdxStructure } from '../../electron/engine/formats/vhdx/structure';
 import type { Mutable } from './mutation';
 import { interestingU32, interestingU64 } from './mutation';
 import type { Rng } from './rng';

@@ -11,26 +11,26 @@ import {
   readBatEntry,
   serializeBat,
   writeBatEntry,
-} from '../../electron/engine/format/vhdx/bat';
-import { crc32c } from '../../electron/engine/format/vhdx/crc32c';
-import { MIB } from '../../electron/engine/format/vhdx/fields';
-import { parseFileIdentifier, serializeFileIdentifier } from '../../electron/engine/format/vhdx/file-identifier';
-import { parseGuidText, readGuid, writeGuid } from '../../electron/engine/format/vhdx/guid';
-import { HEADER_SIZE, parseHeader, serializeHeader } from '../../electron/engine/format/vhdx/header';
-import type { VhdxHeader } from '../../electron/engine/format/vhdx/header';
-import * as items from '../../electron/engine/format/vhdx/metadata-items';
+} from '../../electron/engine/formats/vhdx/bat';
+import { crc32c } from '../../electron/engine/formats/vhdx/crc32c';
+import { MIB } from '../../electron/engine/formats/vhdx/fields';
+import { parseFileIdentifier, serializeFileIdentifier } from '../../electron/engine/formats/vhdx/file-identifier';
+import { parseGuidText, readGuid, writeGuid } from '../../electron/engine/formats/vhdx/guid';
+import { HEADER_SIZE, parseHeader, serializeHeader } from '../../electron/engine/formats/vhdx/header';
+import type { VhdxHeader } from '../../electron/engine/formats/vhdx/header';
+import * as items from '../../electron/engine/formats/vhdx/metadata-items';
 import {
   METADATA_TABLE_SIZE,
   parseMetadataTable,
   serializeMetadataTable,
-} from '../../electron/engine/format/vhdx/metadata-table';
-import type { MetadataEntry } from '../../electron/engine/format/vhdx/metadata-table';
-import { parseParentLocator, serializeParentLocator } from '../../electron/engine/format/vhdx/parent-locator';
+} from '../../electron/engine/formats/vhdx/metadata-table';
+import type { MetadataEntry } from '../../electron/engine/formats/vhdx/metadata-table';
+import { parseParentLocator, serializeParentLocator } from '../../electron/engine/formats/vhdx/parent-locator';
 import {
   REGION_TABLE_SIZE,
   parseRegionTable,
   serializeRegionTable,
-} from '../../electron/engine/format/vhdx/region-table';
+} from '../../electron/engine/formats/vhdx/region-table';
 
 const guid = fc.uuid({ version: 4 }).map((g) => g.toLowerCase());
 

@@ -8,13 +8,13 @@ import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PlatterError } from '../../electron/engine/errors';
 import { openImage } from '../../electron/engine/image/open-image';
-import { journalPathFor } from '../../electron/engine/image/pending-journal';
-import { RandomAccessFile } from '../../electron/engine/image/random-access-file';
-import { chooseFooter, readFooterCopies } from '../../electron/engine/image/vhd-structure';
+import { journalPathFor } from '../../electron/engine/io/pending-journal';
+import { RandomAccessFile } from '../../electron/engine/io/random-access-file';
+import { chooseFooter, readFooterCopies } from '../../electron/engine/formats/vhd/vhd-structure';
 import { checkImage } from '../../electron/engine/ops/check';
 import { hashImage } from '../../electron/engine/ops/hash';
 import { inspectContents } from '../../electron/engine/ops/contents';
-import { inspectImage } from '../../electron/engine/ops/info';
+import { inspectImage } from '../../electron/engine/formats/vhd/vhd-info';
 import { repairImage } from '../../electron/engine/ops/repair';
 import type { CaseRequest, CaseResult, OpResult } from './protocol';
 

@@ -2,9 +2,9 @@
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { isPlatterError } from '../../electron/engine/errors';
-import { RandomAccessFile } from '../../electron/engine/image/random-access-file';
+import { RandomAccessFile } from '../../electron/engine/io/random-access-file';
 import { createImage } from '../../electron/engine/ops/create';
-import { inspectImage } from '../../electron/engine/ops/info';
+import { inspectImage } from '../../electron/engine/formats/vhd/vhd-info';
 import { useTempDirs } from '../helpers/temp-dir';
 import { qemuVirtualSize, tools, vhdiMediaSize } from '../helpers/tools';
 

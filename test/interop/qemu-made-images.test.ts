@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashImage } from '../../electron/engine/ops/hash';
-import { inspectImage } from '../../electron/engine/ops/info';
+import { inspectImage } from '../../electron/engine/formats/vhd/vhd-info';
 import { useTempDirs } from '../helpers/temp-dir';
 import { run, tools } from '../helpers/tools';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../electron/engine/errors';
 import { openImage } from '../../electron/engine/image/open-image';
-import type { VhdxImage } from '../../electron/engine/image/vhdx-image';
+import type { VhdxImage } from '../../electron/engine/formats/vhdx/vhdx-image';
 import { checkImage } from '../../electron/engine/ops/check';
 import { convertImage } from '../../electron/engine/ops/convert';
 import { hashImage } from '../../electron/engine/ops/hash';

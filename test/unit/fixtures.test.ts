@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../electron/engine/errors';
 import { openImage } from '../../electron/engine/image/open-image';
 import { hashDisk, hashImage } from '../../electron/engine/ops/hash';
-import { inspectImage } from '../../electron/engine/ops/info';
+import { inspectImage } from '../../electron/engine/formats/vhd/vhd-info';
 import { checkImage } from '../../electron/engine/ops/check';
 import {
   READ_FORMATS,

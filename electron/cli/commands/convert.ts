@@ -1,3 +1,4 @@
+import { driverFor, driverNamed, joinedWithOr, writtenFormats } from '../../engine/formats/table';
 import { convertImage } from '../../engine/ops/convert';
 import { convertToChild } from '../../engine/ops/convert-delta';
 import type { OutputFormat } from '../../engine/ops/convert';
@@ -70,9 +71,10 @@ Examples:
   positionals: [2, 2],
   async run(values, [input, output], io) {
     const format = values.format as string | undefined;
-    if (format !== undefined && !['vhd', 'vhdx', 'raw'].includes(format))
+    const formats = writtenFormats();
+    if (format !== undefined && !formats.some((d) => d === driverNamed(format)))
       throw new UsageError(
-        `--format "${format}" is not a format Platter writes - use --format vhd, --format vhdx or --format raw`,
+        `--format "${format}" is not a format Platter writes - use ${joinedWithOr(formats.map((d) => `--format ${d.format}`))}`,
       );
     const logical = parseSectorSize(values['logical-sector'], '--logical-sector');
     const physical = parseSectorSize(values['physical-sector'], '--physical-sector');
@@ -83,12 +85,12 @@ Examples:
     if (preset !== undefined && !(preset in PRESETS))
       throw new UsageError(`--preset "${preset}" is not a preset - use one of ${Object.keys(PRESETS).join(', ')}`);
     if (values.parent !== undefined) {
-      if (type === 'fixed' || preset !== undefined || (format !== undefined && format !== 'vhd')) {
+      if (type === 'fixed' || preset !== undefined) {
         throw new UsageError(
-          '--parent makes a differencing VHD, whose type and format are fixed - leave out --type, --preset and --format',
+          '--parent makes a differencing disk, which is always dynamic - leave out --type and --preset',
         );
       }
-      return convertDelta(values, input!, output!, io);
+      return convertDelta(values, input!, output!, io, format as OutputFormat | undefined);
     }
     const bar = progressBar(io, values.quiet === true);
     try {
@@ -123,10 +125,10 @@ Examples:
         io.stderr(
           `platter: note: the size was rounded up by ${formatSizeExact(result.roundedBytes)} for the ${preset} preset\n`,
         );
-      const kind =
-        result.format === 'raw'
-          ? 'raw image'
-          : `${result.diskType} ${result.format.toUpperCase()}${result.blockSize ? ` (${formatSize(result.blockSize)} blocks)` : ''}`;
+      const { name } = driverFor(result.format);
+      const kind = result.diskType
+        ? `${result.diskType} ${name}${result.blockSize ? ` (${formatSize(result.blockSize)} blocks)` : ''}`
+        : name;
       io.stdout(
         `Converted ${input} to ${result.output}: ${kind}, ${formatSizeExact(result.virtualSize)}, file ${formatSize(result.fileSize)}\n`,
       );
@@ -139,7 +141,13 @@ Examples:
   },
 };
 
-async function convertDelta(values: Values, input: string, output: string, io: CliIo): Promise<number> {
+async function convertDelta(
+  values: Values,
+  input: string,
+  output: string,
+  io: CliIo,
+  format: OutputFormat | undefined,
+): Promise<number> {
   const bar = progressBar(io, values.quiet === true);
   try {
     const result = await convertToChild(
@@ -147,6 +155,7 @@ async function convertDelta(values: Values, input: string, output: string, io: C
         input,
         output,
         parent: values.parent as string,
+        ...(format !== undefined && { format }),
         ...(values['block-size'] !== undefined && {
           blockSize: parseSize(values['block-size'] as string, '--block-size'),
         }),

@@ -1,3 +1,4 @@
+import { driverNamed, joinedWithOr, writtenFormats } from '../../engine/formats/table';
 import { createImage } from '../../engine/ops/create';
 import type { Command } from '../command';
 import { progressBar } from '../progress-bar';
@@ -49,8 +50,12 @@ Examples:
     if (type !== undefined && type !== 'fixed' && type !== 'dynamic')
       throw new UsageError(`--type "${type}" is not a VHD type - use --type fixed or --type dynamic`);
     const format = values.format as string | undefined;
-    if (format !== undefined && format !== 'vhd' && format !== 'vhdx')
-      throw new UsageError(`--format "${format}" is not a format create writes - use --format vhd or --format vhdx`);
+    const formats = writtenFormats(true);
+    const driver = format === undefined ? undefined : formats.find((d) => d === driverNamed(format));
+    if (format !== undefined && !driver)
+      throw new UsageError(
+        `--format "${format}" is not a format create writes - use ${joinedWithOr(formats.map((d) => `--format ${d.format}`))}`,
+      );
     const logical = parseSectorSize(values['logical-sector'], '--logical-sector');
     const physical = parseSectorSize(values['physical-sector'], '--physical-sector');
     if (values.size === undefined && values.parent === undefined)
@@ -64,7 +69,7 @@ Examples:
           path: out!,
           ...(values.size !== undefined && { size: parseSize(values.size as string, '--size') }),
           ...(type !== undefined && { type }),
-          ...(format !== undefined && { format }),
+          ...(driver && { format: driver.format as 'vhd' | 'vhdx' }),
           ...(logical !== undefined && { logicalSectorSize: logical }),
           ...(physical !== undefined && { physicalSectorSize: physical }),
           ...(values['block-size'] !== undefined && {

@@ -3,12 +3,13 @@ import { resolve } from 'node:path';
 import type { DiskContents, Partition } from '../../engine/contents/disk-contents';
 import type { FileSystemProbe } from '../../engine/contents/file-systems';
 import { inspectContents } from '../../engine/ops/contents';
-import { detectFormat } from '../../engine/image/open-image';
-import { RandomAccessFile } from '../../engine/image/random-access-file';
-import { inspectImage } from '../../engine/ops/info';
-import type { ImageInfo } from '../../engine/ops/info';
-import { inspectVhdx } from '../../engine/ops/vhdx-info';
-import type { VhdxInfo } from '../../engine/ops/vhdx-info';
+import type { FormatDriver, FormatInfo } from '../../engine/formats/driver';
+import { driverNamedBy, probeFormat } from '../../engine/formats/table';
+import { RandomAccessFile } from '../../engine/io/random-access-file';
+import { walkChain } from '../../engine/ops/chain';
+import type { Chain } from '../../engine/ops/chain';
+import type { ImageInfo } from '../../engine/formats/vhd/vhd-info';
+import type { VhdxInfo } from '../../engine/formats/vhdx/vhdx-info';
 import type { Command } from '../command';
 import { formatSize, formatSizeExact } from '../sizes';
 
@@ -43,7 +44,20 @@ function table(rows: [string, string][], after: string[], warnings: readonly str
   return lines.join('\n') + '\n';
 }
 
-export function formatVhdxInfo(info: VhdxInfo, contents: DiskContents | null = null): string {
+function chainLines(chain: Chain): string[] {
+  if (chain.levels.length < 2 && !chain.broken) return [];
+  const lines = ['Chain (child first):'];
+  chain.levels.forEach((level, i) => {
+    lines.push(
+      `  ${i}. ${level.path}  ${level.diskType}, ${formatSize(level.virtualSize)}, holds ${formatSize(level.allocatedBytes)}, UUID ${level.uuid}`,
+    );
+  });
+  const broken = chain.broken;
+  if (broken) lines.push(`  ${chain.levels.length}. MISSING ${broken.name || `UUID ${broken.uuid}`}: ${broken.reason}`);
+  return lines;
+}
+
+export function formatVhdxInfo(info: VhdxInfo, contents: DiskContents | null = null, chain?: Chain): string {
   const sectors = `logical ${info.logicalSectorSize} bytes${info.physicalSectorSize ? `, physical ${info.physicalSectorSize} bytes` : ''}`;
   const rows: [string, string][] = [
     ['Image', info.path],
@@ -63,11 +77,11 @@ export function formatVhdxInfo(info: VhdxInfo, contents: DiskContents | null = n
   }
   const inside = contentsRows(contents);
   rows.push(...inside.rows);
-  return table(rows, inside.lines, info.warnings);
+  return table(rows, [...inside.lines, ...(chain ? chainLines(chain) : [])], info.warnings);
 }
 
 interface Probed {
-  readonly format: string;
+  readonly driver: FormatDriver;
   readonly size: number;
   readonly device: boolean;
 }
@@ -76,18 +90,32 @@ async function probe(path: string): Promise<Probed> {
   const file = await RandomAccessFile.open(path);
   try {
     const device = (await stat(path)).isBlockDevice();
-    return { format: await detectFormat(file), size: file.size, device };
+    return { driver: await probeFormat(file), size: file.size, device };
   } finally {
     await file.close();
   }
 }
 
 /**
- * A raw disk (a device, or a file not named as an image) is described by its size and what it holds. A file
- * named .vhd or .vhdx without a signature is a damaged image: the VHD reader's error says what is wrong.
+ * The driver that describes the file. A file without a signature is a raw disk, unless it is named as an image
+ * (disk.vhdx): then it is a damaged one, and that format's reader says what is wrong. A device is always raw.
  */
-function describedAsRaw(path: string, probed: Probed): boolean {
-  return probed.format === 'raw' && (probed.device || !/\.vhdx?$/i.test(path));
+function describer(path: string, probed: Probed): FormatDriver | null {
+  if (probed.driver.describe) return probed.driver;
+  const named = probed.device ? null : driverNamedBy(path);
+  return named?.describe ? named : null;
+}
+
+type Printer<I> = (info: I, contents: DiskContents | null, chain: Chain) => string;
+
+/** Each format's text: adding a format to FormatInfo makes this fail to compile until it has its printer. */
+const PRINTERS: { [F in FormatInfo['format']]: Printer<Extract<FormatInfo, { format: F }>> } = {
+  vhd: formatInfo,
+  vhdx: formatVhdxInfo,
+};
+
+function printInfo(info: FormatInfo, contents: DiskContents | null, chain: Chain): string {
+  return (PRINTERS[info.format] as Printer<FormatInfo>)(info, contents, chain);
 }
 
 function formatRawInfo(path: string, probed: Probed, contents: DiskContents | null): string {
@@ -101,7 +129,7 @@ function formatRawInfo(path: string, probed: Probed, contents: DiskContents | nu
   return table(rows, inside.lines, []);
 }
 
-export function formatInfo(info: ImageInfo, contents: DiskContents | null = null): string {
+export function formatInfo(info: ImageInfo, contents: DiskContents | null = null, chain?: Chain): string {
   const g = info.geometry;
   const rows: [string, string][] = [
     ['Image', info.path],
@@ -140,19 +168,7 @@ export function formatInfo(info: ImageInfo, contents: DiskContents | null = null
   }
   const inside = contentsRows(contents);
   rows.push(...inside.rows);
-  const lines = [...inside.lines];
-  if (info.chain.levels.length > 1 || info.chain.broken) {
-    lines.push('Chain (child first):');
-    info.chain.levels.forEach((level, i) => {
-      lines.push(
-        `  ${i}. ${level.path}  ${level.diskType}, ${formatSize(level.virtualSize)}, holds ${formatSize(level.allocatedBytes)}, UUID ${level.uuid}`,
-      );
-    });
-    const broken = info.chain.broken;
-    if (broken)
-      lines.push(`  ${info.chain.levels.length}. MISSING ${broken.name || `UUID ${broken.uuid}`}: ${broken.reason}`);
-  }
-  return table(rows, lines, info.warnings);
+  return table(rows, [...inside.lines, ...(chain ? chainLines(chain) : [])], info.warnings);
 }
 
 export const infoCommand: Command = {
@@ -172,23 +188,28 @@ Examples:
   options: { json: { type: 'boolean' } },
   positionals: [1, 1],
   async run(values, [path], io) {
-    const probed = await probe(path!);
-    if (describedAsRaw(path!, probed)) {
-      const absolute = resolve(path!);
+    const absolute = resolve(path!);
+    const probed = await probe(absolute);
+    const driver = describer(absolute, probed);
+    if (!driver?.describe) {
       const contents = await inspectContents(absolute, true);
-      const json = { path: absolute, format: 'raw', device: probed.device, virtualSize: probed.size, contents };
+      const json = {
+        path: absolute,
+        format: probed.driver.format,
+        device: probed.device,
+        virtualSize: probed.size,
+        contents,
+      };
       io.stdout(values.json ? JSON.stringify(json, null, 2) + '\n' : formatRawInfo(absolute, probed, contents));
       return 0;
     }
-    if (probed.format === 'vhdx') {
-      const info = await inspectVhdx(resolve(path!));
-      const contents = await inspectContents(info.path);
-      io.stdout(values.json ? JSON.stringify({ ...info, contents }, null, 2) + '\n' : formatVhdxInfo(info, contents));
-      return 0;
-    }
-    const info = await inspectImage(path!);
-    const contents = await inspectContents(info.path);
-    io.stdout(values.json ? JSON.stringify({ ...info, contents }, null, 2) + '\n' : formatInfo(info, contents));
+    const description = await driver.describe(absolute);
+    const chain = await walkChain({ path: absolute, driver, description });
+    const contents = await inspectContents(absolute);
+    const { info } = description;
+    io.stdout(
+      values.json ? JSON.stringify({ ...info, chain, contents }, null, 2) + '\n' : printInfo(info, contents, chain),
+    );
     return 0;
   },
 };

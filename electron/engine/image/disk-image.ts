@@ -1,6 +1,8 @@
 // The one interface every supported image format is read through.
 
-export type ImageFormat = 'raw' | 'vhd' | 'vhdx';
+import type { FormatName } from '../../../shared/formats';
+
+export type ImageFormat = FormatName;
 
 /** A run of the virtual disk: `data` may hold non-zero bytes, `zero` reads as zeros without any I/O. */
 export interface Extent {

@@ -1,7 +1,7 @@
 // What Platter can do with an image of a given format and type, in one place: the CLI, the main process and the
 // renderer ask this (it travels in the image details) instead of comparing format names, so an action is offered
 // only where the engine will carry it out.
-import type { DiskType } from '../format/footer';
+import type { DiskType } from '../formats/vhd/footer';
 
 export interface ImageCapabilities {
   /** Drop blocks that read as zeros (dynamic and differencing VHD, dynamic VHDX). */

@@ -1,81 +1,115 @@
+// A differencing chain, described from headers alone: the image, then each parent down to the base, or to the
+// first parent that cannot be found or read. One walk for every format, for `platter info` and the Image view.
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { isPlatterError } from '../errors';
-import { UNALLOCATED } from '../format/bat';
-import type { DiskType } from '../format/footer';
-import { MAX_CHAIN_DEPTH, detectFormat, readVhdUuid } from '../image/open-image';
-import { findParent, readParentReference } from '../image/parent-reference';
-import { RandomAccessFile } from '../image/random-access-file';
-import { readVhdStructure } from '../image/vhd-structure';
-import type { VhdStructure } from '../image/vhd-structure';
+import type { IpcError } from '../../../shared/errors';
+import { PlatterError } from '../errors';
+import { MAX_CHAIN_DEPTH } from '../formats/driver';
+import type { Description, FormatDriver } from '../formats/driver';
+import type { ImageFormat } from '../image/disk-image';
+import { notAnImage, probeFormat } from '../formats/table';
+import { RandomAccessFile } from '../io/random-access-file';
+import { toIpcError } from '../ipc-error';
 
-/** One disk of a differencing chain, child first. */
+/** One disk of a chain, child first. */
 export interface ChainLevel {
   readonly path: string;
-  readonly diskType: DiskType;
+  readonly format: ImageFormat;
+  readonly diskType: Description['diskType'];
+  /** Its identity: what its child's link names (VHD UUID, VHDX DataWriteGuid). */
   readonly uuid: string;
   readonly virtualSize: number;
   readonly fileSize: number;
-  /** Bytes of virtual disk this file holds itself (allocated blocks times block size; all of it for fixed). */
+  /** Bytes of virtual disk this file holds itself. */
   readonly allocatedBytes: number;
+}
+
+/** Where a chain stops short of its base: the parent of `childPath` cannot be found or read. */
+export interface ChainBreak {
+  readonly childPath: string;
+  /** The parent as the child records it. */
+  readonly name: string;
+  readonly uuid: string;
+  readonly reason: string;
+  readonly error: IpcError;
 }
 
 export interface Chain {
   readonly levels: readonly ChainLevel[];
-  /** Set when the chain stops at a parent that cannot be found or read. */
-  readonly broken: { readonly name: string; readonly uuid: string; readonly reason: string } | null;
+  readonly broken: ChainBreak | null;
 }
 
-/** One level's description from its already-read structure. */
-export function chainLevel(path: string, s: VhdStructure, fileSize: number): ChainLevel {
-  const blockSize = s.header?.blockSize ?? 0;
-  const allocated = s.bat ? s.bat.reduce((n, e) => (e === UNALLOCATED ? n : n + 1), 0) * blockSize : s.virtualSize;
+/** An image described by its driver. */
+export interface DescribedImage {
+  readonly path: string;
+  readonly driver: FormatDriver;
+  readonly description: Description;
+}
+
+/** Reads the headers of the image at `path` through its driver; raw files are refused (they have none). */
+export async function describeImage(path: string, rawRemedy?: string): Promise<DescribedImage> {
+  const absolute = resolve(path);
+  const file = await RandomAccessFile.open(absolute);
+  let driver: FormatDriver;
+  try {
+    driver = await probeFormat(file);
+  } finally {
+    await file.close();
+  }
+  if (!driver.describe) throw notAnImage(absolute, rawRemedy);
+  return { path: absolute, driver, description: await driver.describe(absolute) };
+}
+
+function levelOf({ path, driver, description: d }: DescribedImage): ChainLevel {
   return {
     path,
-    diskType: s.footer.diskType,
-    uuid: s.footer.uuid,
-    virtualSize: s.virtualSize,
-    fileSize,
-    allocatedBytes: allocated,
+    format: driver.format,
+    diskType: d.diskType,
+    uuid: d.identity,
+    virtualSize: d.virtualSize,
+    fileSize: d.fileSize,
+    allocatedBytes: d.allocatedBytes,
   };
 }
 
-/**
- * Walks a VHD's parents (headers only), stopping at a missing parent, a loop, or the depth limit. `known` are levels
- * the caller has already read (child first), `path` the next disk to read.
- */
-export async function describeChain(path: string, known: readonly ChainLevel[] = []): Promise<Chain> {
-  const levels: ChainLevel[] = [...known];
-  const seen = new Set<string>();
-  for (const level of known) seen.add(await realpath(level.path).catch(() => level.path));
-  let current: string | null = resolve(path);
-  while (current) {
-    if (seen.has(await realpath(current)))
-      return { levels, broken: { name: current, uuid: '', reason: 'the chain loops back on itself' } };
-    const file = await RandomAccessFile.open(current);
-    try {
-      if ((await detectFormat(file)) !== 'vhd')
-        return { levels, broken: { name: current, uuid: '', reason: 'not a VHD' } };
-      const s = await readVhdStructure(file);
-      levels.push(chainLevel(current, s, file.size));
-      seen.add(await realpath(current));
-      if (s.footer.diskType !== 'differencing' || !s.header) return { levels, broken: null };
-      const ref = await readParentReference(file, s.header, []);
-      const name = ref.name || ref.locators.find((l) => l.path)?.path || '';
-      if (levels.length >= MAX_CHAIN_DEPTH)
-        return {
-          levels,
-          broken: { name, uuid: ref.uuid, reason: `the chain is more than ${MAX_CHAIN_DEPTH} disks deep` },
-        };
-      try {
-        current = await findParent(current, ref, readVhdUuid);
-      } catch (err) {
-        if (!isPlatterError(err)) throw err;
-        return { levels, broken: { name, uuid: ref.uuid, reason: err.message } };
-      }
-    } finally {
-      await file.close();
+/** Walks from an already described image down its parents, stopping at a missing parent, a loop or the depth limit. */
+export async function walkChain(first: DescribedImage): Promise<Chain> {
+  const levels: ChainLevel[] = [levelOf(first)];
+  const seen = new Set([await realpath(first.path)]);
+  let current = first;
+  for (;;) {
+    const parent = current.description.parent;
+    if (!parent) return { levels, broken: null };
+    const stop = (error: IpcError): Chain => ({
+      levels,
+      broken: { childPath: current.path, name: parent.name, uuid: parent.uuid, reason: error.message, error },
+    });
+    if (parent.resolvedPath === null) {
+      const why = current.description.parentError;
+      return stop(
+        toIpcError(why ?? new PlatterError('VHD_PARENT_NOT_FOUND', `the parent ${parent.name} was not found`)),
+      );
     }
+    if (levels.length >= MAX_CHAIN_DEPTH) {
+      const message = `the differencing chain is more than ${MAX_CHAIN_DEPTH} disks deep`;
+      return stop({ code: 'VHD_CHAIN_TOO_DEEP', message, remedy: 'merge some of the chain into its parents' });
+    }
+    const real = await realpath(parent.resolvedPath);
+    if (seen.has(real)) {
+      const message = `the differencing chain loops back on itself at ${parent.resolvedPath}`;
+      return stop({ code: 'VHD_PARENT_CYCLE', message, remedy: 'point the child at the right parent' });
+    }
+    seen.add(real);
+    try {
+      current = await describeImage(parent.resolvedPath);
+    } catch (err) {
+      return stop(toIpcError(err));
+    }
+    levels.push(levelOf(current));
   }
-  return { levels, broken: null };
+}
+
+/** The chain of the image at `path`. */
+export async function describeChain(path: string): Promise<Chain> {
+  return walkChain(await describeImage(path));
 }

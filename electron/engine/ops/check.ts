@@ -1,16 +1,11 @@
 import { resolve } from 'node:path';
-import { PlatterError } from '../errors';
-import { detectFormat } from '../image/open-image';
-import { hasPendingJournal, journalPathFor } from '../image/pending-journal';
-import { RandomAccessFile } from '../image/random-access-file';
-import { problemList } from './check/problems';
-import type { AddProblem, CheckProblem } from './check/problems';
-import { checkVhdParent } from './check/vhd-parent';
-import { scanVhd } from './check/vhd-scan';
-import type { VhdScan } from './check/vhd-scan';
-import { checkVhdx } from './check/vhdx-check';
+import { notAnImage, probeFormat } from '../formats/table';
+import { hasPendingJournal, journalPathFor } from '../io/pending-journal';
+import { RandomAccessFile } from '../io/random-access-file';
+import { problemList } from './check-problems';
+import type { AddProblem, CheckProblem } from './check-problems';
 
-export type { CheckProblem } from './check/problems';
+export type { CheckProblem } from './check-problems';
 
 export interface CheckReport {
   readonly path: string;
@@ -20,7 +15,7 @@ export interface CheckReport {
 }
 
 /**
- * A read-only structural check of a VHD or VHDX that lists every problem it finds instead of stopping at the
+ * A read-only structural check of an image, by its format's driver, that lists every problem it finds instead of stopping at the
  * first: footers, headers and checksums, the block table against the file and against itself, the file length,
  * a differencing disk's parent link, and an interrupted in-place change.
  */
@@ -30,14 +25,9 @@ export async function checkImage(path: string): Promise<CheckReport> {
   const { problems, add } = problemList();
   try {
     const interrupted = await checkInterrupted(absolute, add);
-    const format = await detectFormat(file);
-    if (format === 'vhdx') await checkVhdx(file, add);
-    else if (format === 'vhd') await checkVhd(file, add);
-    else if (!interrupted) {
-      throw new PlatterError('UNSUPPORTED', `${absolute} is not a VHD image`, 'give the path of a .vhd or .vhdx file', {
-        path: absolute,
-      });
-    }
+    const driver = await probeFormat(file);
+    if (driver.check) await driver.check(file, add);
+    else if (!interrupted) throw notAnImage(absolute);
   } finally {
     await file.close();
   }
@@ -50,13 +40,4 @@ export async function checkInterrupted(image: string, add: AddProblem): Promise<
   const message = `an earlier change to the image was interrupted and its undo journal ${journalPathFor(image)} remains; its structures may be half-written`;
   add('INTERRUPTED', 'error', null, message);
   return true;
-}
-
-/** Scans a VHD (whose file is open) and adds its problems, the parent link's included. */
-export async function checkVhd(file: RandomAccessFile, add: AddProblem): Promise<VhdScan> {
-  const scan = await scanVhd(file);
-  for (const p of scan.problems) add(p.code, p.severity, p.offset, p.message);
-  const footer = scan.footer?.parsed.footer;
-  if (footer?.diskType === 'differencing' && scan.header) await checkVhdParent(file, footer.uuid, scan.header, add);
-  return scan;
 }

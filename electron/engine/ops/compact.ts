@@ -1,12 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PlatterError } from '../errors';
-import { UNALLOCATED } from '../format/bat';
+import { UNALLOCATED } from '../formats/vhd/bat';
 import { openImage } from '../image/open-image';
-import { VhdImage } from '../image/vhd-image';
-import { VhdxImage } from '../image/vhdx-image';
-import { estimateVhdxCompaction, rewriteVhdx, vhdxLayoutOf } from './compact-vhdx';
-import { modeFrom, writeNewFile } from './output-file';
+import { VhdImage } from '../formats/vhd/vhd-image';
+import { VhdxImage } from '../formats/vhdx/vhdx-image';
+import { estimateVhdxCompaction, rewriteVhdx, vhdxLayoutOf } from '../formats/vhdx/compact-vhdx';
+import { modeFrom, writeNewFile } from '../io/output-file';
 import type { JobControl } from './progress';
 import { estimateCompaction, rewriteSparse } from './sparse-rewrite';
 

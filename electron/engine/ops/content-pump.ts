@@ -1,7 +1,7 @@
 import type { Hash } from 'node:crypto';
 import { throwIfAborted } from '../errors';
 import type { DiskImage, Extent } from '../image/disk-image';
-import { pageAlignedBuffer } from '../image/native-addon';
+import { pageAlignedBuffer } from '../io/native-addon';
 import { progressReporter, yieldToEventLoop } from './progress';
 import type { JobControl } from './progress';
 
@@ -80,6 +80,8 @@ function* chunksOf(extents: readonly Extent[], splitZeros: boolean): Generator<C
 
 /** Chunks in flight at once: reads run ahead of the writes, several writes overlap (as qemu-img's coroutines do). */
 export const PUMP_WINDOW = 4;
+/** Known-zero chunks between two turns of the event loop (64 MiB of zeros). */
+const ZERO_YIELD_EVERY = 64;
 
 /**
  * Streams a disk's content to `emit` in order, skipping runs the source knows are zero and (unless
@@ -104,6 +106,7 @@ export async function pumpContent(source: DiskImage, emit: Emit, options: PumpOp
   const chunks = chunksOf(await source.extents(), zeroNeeded);
   const pending: { chunk: Chunk; read: Promise<Uint8Array>; slot: (typeof slots)[number] }[] = [];
   let started = 0;
+  let zeroChunks = 0;
   const readAhead = () => {
     while (pending.length < PUMP_WINDOW) {
       const next = chunks.next();
@@ -120,8 +123,8 @@ export async function pumpContent(source: DiskImage, emit: Emit, options: PumpOp
       throwIfAborted(options.signal);
       const { chunk, read, slot } = item;
       const data = await read;
-      // Known-zero chunks need no I/O: let signals (Ctrl-C) and timers in between them.
-      if (chunk.zero) await yieldToEventLoop();
+      // Known-zero chunks need no I/O: let signals (Ctrl-C) and timers in between them, now and then.
+      if (chunk.zero && (zeroChunks++ & (ZERO_YIELD_EVERY - 1)) === 0) await yieldToEventLoop();
       options.hash?.update(data);
       let writes: Promise<unknown> = Promise.resolve();
       if (options.includeZeros) writes = emit(data, chunk.position);

@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { PlatterError } from '../errors';
-import { DEFAULT_BLOCK_SIZE } from '../format/dynamic-header';
+import { DEFAULT_BLOCK_SIZE } from '../formats/vhd/dynamic-header';
 import type { DiskImage } from '../image/disk-image';
 import { openImage } from '../image/open-image';
-import { VhdImage } from '../image/vhd-image';
-import { checkBlockSize } from './create';
+import { VhdImage } from '../formats/vhd/vhd-image';
+import { checkBlockSize } from '../formats/vhd/output';
+import { outputDriverFor } from './convert';
+import type { OutputFormat } from './convert';
 import { writeDeltaContent } from './delta-content';
 import { hashDisk } from './hash';
-import { endOfTable, newDynamicHeader, newFooter } from './new-vhd';
-import { modeFrom, writeNewFile } from './output-file';
+import { endOfTable, newDynamicHeader, newFooter } from '../formats/vhd/new-vhd';
+import { modeFrom, writeNewFile } from '../io/output-file';
 import { buildParentLink } from './parent-link';
 import type { JobControl } from './progress';
 
@@ -17,6 +19,8 @@ export interface DeltaConvertOptions {
   readonly input: string;
   readonly output: string;
   readonly parent: string;
+  /** The child's format; by default from the output's name. */
+  readonly format?: OutputFormat;
   readonly blockSize?: number;
   readonly verify?: boolean;
   /** Read sources another program is writing anyway (see ConvertOptions). */
@@ -41,6 +45,13 @@ export async function convertToChild(
   options: DeltaConvertOptions,
   control: JobControl = {},
 ): Promise<DeltaConvertResult> {
+  const driver = outputDriverFor(options.output, options.format);
+  if (!driver.capabilities('differencing').createChild)
+    throw new PlatterError(
+      'UNSUPPORTED',
+      `Platter does not write differencing ${driver.name} children yet`,
+      'name the child .vhd (a VHD child of a VHD parent), or make it with Hyper-V (New-VHD -Differencing)',
+    );
   const parent = await openImage(options.parent, { consistent: !options.forceShare });
   let source: DiskImage | undefined;
   try {

@@ -1,26 +1,22 @@
 import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { PlatterError } from '../errors';
-import { alignUp } from '../format/fields';
-import { DEFAULT_BLOCK_SIZE } from '../format/dynamic-header';
-import type { DiskType } from '../format/footer';
-import type { DiskImage } from '../image/disk-image';
-import { openImage } from '../image/open-image';
-import { RandomAccessFile } from '../image/random-access-file';
-import { RawImage } from '../image/raw-image';
-import { checkBlockSize } from './create';
+import type { FormatDriver } from '../formats/driver';
+import type { OutputDriver } from '../formats/output';
+import type { DiskType } from '../formats/vhd/footer';
+import { driverFor, driverNamedBy } from '../formats/table';
+import type { DiskImage, ImageFormat } from '../image/disk-image';
+import { openImage, openImageAs } from '../image/open-image';
+import type { RandomAccessFile } from '../io/random-access-file';
+import { RawImage } from '../formats/raw/raw-image';
 import { hashDisk } from './hash';
-import { checkVirtualSize, newDynamicHeader, newFooter } from './new-vhd';
-import { modeFrom, writeNewFile } from './output-file';
+import { modeFrom, writeNewFile } from '../io/output-file';
 import { presetNamed } from './presets';
-import type { PresetName } from './presets';
+import type { Preset, PresetName } from './presets';
 import type { JobControl } from './progress';
-import { DEFAULT_VHDX_BLOCK_SIZE, VhdxWriter, checkVhdxLayout } from './vhdx-writer';
-import type { VhdxLayout } from './vhdx-writer';
-import { writeBlockContent, writeDynamicContent, writeFlatContent } from './write-content';
 
-export type OutputFormat = 'vhd' | 'vhdx' | 'raw';
+export type OutputFormat = ImageFormat;
 
 export interface ConvertOptions {
   readonly input: string;
@@ -58,19 +54,33 @@ export interface ConvertResult {
   readonly verifiedSha256: string | null;
 }
 
-const RAW_EXTENSIONS = new Set(['.img', '.raw', '.bin', '.dd', '.iso']);
-
-export function outputFormatFor(path: string, format?: OutputFormat): OutputFormat {
-  if (format) return format;
-  const ext = extname(path).toLowerCase();
-  if (ext === '.vhd') return 'vhd';
-  if (ext === '.vhdx') return 'vhdx';
-  if (RAW_EXTENSIONS.has(ext)) return 'raw';
-  throw new PlatterError(
-    'BAD_ARGUMENT',
-    `cannot tell the output format from the name ${path}`,
-    'name it .vhd, .vhdx, .img or .raw, or give --format vhd|vhdx|raw',
-  );
+/** The driver that writes the output: the format asked for, else the preset's, else the one the name says. */
+export function outputDriverFor(
+  path: string,
+  format?: OutputFormat,
+  preset?: Preset | null,
+): FormatDriver & { output: OutputDriver } {
+  const asked = format ? driverFor(format) : null;
+  const driver = asked ?? (preset ? driverFor(preset.format) : driverNamedBy(path));
+  if (!driver)
+    throw new PlatterError(
+      'BAD_ARGUMENT',
+      `cannot tell the output format from the name ${path}`,
+      'name it .vhd, .vhdx, .img or .raw, or give --format vhd|vhdx|raw',
+    );
+  if (preset && driverFor(preset.format) !== driver)
+    throw new PlatterError(
+      'BAD_ARGUMENT',
+      `the ${preset.name} preset makes a ${driverFor(preset.format).name}, not a ${driver.name}`,
+      `leave out --format, or name the output ${driverFor(preset.format).extensions[0]}`,
+    );
+  if (!driver.output)
+    throw new PlatterError(
+      'UNSUPPORTED',
+      `Platter cannot write ${driver.name} images yet`,
+      'convert to VHD, VHDX or raw',
+    );
+  return driver as FormatDriver & { output: OutputDriver };
 }
 
 async function sameFile(a: string, b: string): Promise<boolean> {
@@ -78,16 +88,10 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   return (await real(a)) === (await real(b));
 }
 
-/** Converts any readable image (raw, VHD of any type through its chain, VHDX) to raw or a standalone VHD. */
+/** Converts any readable image (raw, VHD or VHDX, through its chain) to a standalone image of any written format. */
 export async function convertImage(options: ConvertOptions, control: JobControl = {}): Promise<ConvertResult> {
   const preset = options.preset ? presetNamed(options.preset) : null;
-  const format = outputFormatFor(options.output, options.format ?? (preset ? 'vhd' : undefined));
-  if (preset && format !== 'vhd')
-    throw new PlatterError(
-      'BAD_ARGUMENT',
-      `the ${preset.name} preset makes a VHD, not ${format}`,
-      'leave out --format or name the output .vhd',
-    );
+  const driver = outputDriverFor(options.output, options.format, preset);
   if (await sameFile(options.input, options.output)) {
     throw new PlatterError(
       'BAD_ARGUMENT',
@@ -95,38 +99,9 @@ export async function convertImage(options: ConvertOptions, control: JobControl 
       'choose another output name; the source is never overwritten',
     );
   }
-  const type = options.type ?? preset?.type ?? 'dynamic';
-  if ((options.logicalSectorSize ?? options.physicalSectorSize) !== undefined && format !== 'vhdx')
-    throw new PlatterError(
-      'BAD_ARGUMENT',
-      'only a VHDX records sector sizes',
-      'leave out --logical-sector and --physical-sector, or convert to .vhdx',
-    );
-  if (format === 'vhdx') {
-    if (options.preallocate)
-      throw new PlatterError(
-        'BAD_ARGUMENT',
-        '--preallocate applies to fixed VHD and raw outputs',
-        'leave out --preallocate (a fixed VHDX holds every block already)',
-      );
-  } else if (format === 'vhd' && type === 'dynamic') {
-    checkBlockSize(options.blockSize ?? preset?.blockSize ?? DEFAULT_BLOCK_SIZE);
-    if (options.preallocate)
-      throw new PlatterError(
-        'BAD_ARGUMENT',
-        '--preallocate applies to fixed VHD and raw outputs',
-        'use --type fixed, or leave out --preallocate',
-      );
-  } else if (options.blockSize !== undefined) {
-    throw new PlatterError(
-      'BAD_ARGUMENT',
-      `a ${format === 'raw' ? 'raw image' : 'fixed VHD'} has no block size`,
-      'leave out --block-size, or convert to a dynamic VHD',
-    );
-  }
   const source = await openImage(options.input, { allowRaw: true, consistent: !options.forceShare });
   try {
-    return await convertOpened(source, options, format, type, control);
+    return await convertOpened(source, options, driver, preset, control);
   } finally {
     await source.close();
   }
@@ -135,80 +110,46 @@ export async function convertImage(options: ConvertOptions, control: JobControl 
 async function convertOpened(
   source: DiskImage,
   options: ConvertOptions,
-  format: OutputFormat,
-  type: 'fixed' | 'dynamic',
+  driver: FormatDriver & { output: OutputDriver },
+  preset: Preset | null,
   control: JobControl,
 ): Promise<ConvertResult> {
-  const preset = options.preset ? presetNamed(options.preset) : null;
   const sourceSize = source.virtualSize;
-  const logicalSectorSize = options.logicalSectorSize ?? 512;
-  const virtualSize = preset
-    ? preset.roundSize(sourceSize)
-    : format === 'vhdx'
-      ? alignUp(sourceSize, logicalSectorSize)
-      : sourceSize;
-  if (format === 'vhd') {
-    if (preset && virtualSize > preset.maxSize)
-      throw new PlatterError(
-        'BAD_SIZE',
-        `the disk is ${virtualSize} bytes, more than ${preset.name} accepts`,
-        'use a smaller disk',
-      );
-    if (!preset || preset.maxSize <= 2040 * 1024 ** 3) checkVirtualSize(virtualSize);
-  }
-  const blockSize =
-    format === 'vhdx'
-      ? (options.blockSize ?? DEFAULT_VHDX_BLOCK_SIZE)
-      : format === 'vhd' && type === 'dynamic'
-        ? (options.blockSize ?? preset?.blockSize ?? DEFAULT_BLOCK_SIZE)
-        : null;
-  const vhdx: VhdxLayout | null =
-    format === 'vhdx'
-      ? {
-          virtualSize,
-          type,
-          blockSize: blockSize!,
-          logicalSectorSize,
-          physicalSectorSize: options.physicalSectorSize ?? 4096,
-        }
-      : null;
-  if (vhdx) checkVhdxLayout(vhdx); // before anything is written
+  // Every option is checked before anything is written.
+  const layout = driver.output.layout({
+    size: sourceSize,
+    preset,
+    roundUp: true,
+    ...(options.type !== undefined && { type: options.type }),
+    ...(options.blockSize !== undefined && { blockSize: options.blockSize }),
+    ...(options.preallocate !== undefined && { preallocate: options.preallocate }),
+    ...(options.logicalSectorSize !== undefined && { logicalSectorSize: options.logicalSectorSize }),
+    ...(options.physicalSectorSize !== undefined && { physicalSectorSize: options.physicalSectorSize }),
+  });
+  const { virtualSize } = layout;
   const hash = options.verify ? createHash('sha256') : undefined;
-  const pump = { ...control, phase: 'converting', preallocate: options.preallocate ?? false, ...(hash && { hash }) };
+  const pump = { ...control, phase: 'converting', preallocate: layout.preallocate, ...(hash && { hash }) };
   let fileSize = 0;
-  let diskType: DiskType | null = null;
   let verifiedSha256: string | null = null;
   const mode = await modeFrom([source.path], options.outputMode);
   await writeNewFile(
     options.output,
     control.signal,
     async (file: RandomAccessFile) => {
-      if (vhdx) {
-        diskType = type;
-        fileSize = await writeBlockContent(source, new VhdxWriter(file, vhdx), pump);
-      } else if (format === 'raw') {
-        fileSize = await writeFlatContent(file, source, virtualSize, null, pump);
-      } else if (blockSize === null) {
-        diskType = 'fixed';
-        fileSize = await writeFlatContent(file, source, virtualSize, newFooter(virtualSize, 'fixed'), pump);
-      } else {
-        diskType = 'dynamic';
-        const footer = newFooter(virtualSize, 'dynamic');
-        fileSize = await writeDynamicContent(file, source, footer, newDynamicHeader(virtualSize, blockSize), pump);
-      }
+      fileSize = (await driver.output.write(file, source, layout, pump)).fileSize;
       // Verified before it is moved into place: a cancel or a mismatch leaves no output behind.
       if (hash) {
         hash.update(new Uint8Array(virtualSize - sourceSize));
-        verifiedSha256 = await verifyOutput(file.path, format, hash.digest('hex'), control);
+        verifiedSha256 = await verifyOutput(file.path, driver, hash.digest('hex'), control);
       }
     },
     { mode },
   );
   return {
     output: resolve(options.output),
-    format,
-    diskType,
-    blockSize,
+    format: driver.format,
+    diskType: layout.diskType,
+    blockSize: layout.blockSize,
     virtualSize,
     sourceSize: source instanceof RawImage ? sourceSize - source.paddedBytes : sourceSize,
     paddedBytes: source instanceof RawImage ? source.paddedBytes : 0,
@@ -221,11 +162,11 @@ async function convertOpened(
 /** Reads the written output back and compares its content hash with the source's. */
 async function verifyOutput(
   path: string,
-  format: OutputFormat,
+  driver: FormatDriver,
   expected: string,
   control: JobControl,
 ): Promise<string> {
-  const image = format === 'raw' ? new RawImage(await RandomAccessFile.open(path)) : await openImage(path);
+  const image = await openImageAs(path, driver);
   let actual: string;
   try {
     actual = await hashDisk(image, { ...control, phase: 'verifying' });

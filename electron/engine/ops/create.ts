@@ -1,20 +1,21 @@
-import { extname, resolve } from 'node:path';
-import { PlatterError, throwIfAborted } from '../errors';
-import { DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, MIN_CREATE_BLOCK_SIZE } from '../format/dynamic-header';
-import type { DynamicHeader } from '../format/dynamic-header';
-import { isPowerOfTwo } from '../format/fields';
-import { serializeFooter } from '../format/footer';
-import type { DiskType, Footer } from '../format/footer';
+import { resolve } from 'node:path';
+import { PlatterError } from '../errors';
+import { DEFAULT_BLOCK_SIZE } from '../formats/vhd/dynamic-header';
+import type { DynamicHeader } from '../formats/vhd/dynamic-header';
+import type { FormatDriver } from '../formats/driver';
+import { driverFor, driverNamedBy } from '../formats/table';
+import type { DiskType, Footer } from '../formats/vhd/footer';
+import { vhdDriver } from '../formats/vhd/driver';
+import { checkBlockSize, refuseSectorSizes } from '../formats/vhd/output';
 import { openImage } from '../image/open-image';
-import type { RandomAccessFile } from '../image/random-access-file';
-import { VhdImage } from '../image/vhd-image';
-import { checkVirtualSize, endOfTable, newDynamicHeader, newFooter } from './new-vhd';
-import { SparseVhdWriter } from './sparse-vhd-writer';
-import { DEFAULT_VHDX_BLOCK_SIZE, VhdxWriter, checkVhdxLayout } from './vhdx-writer';
-import { modeFrom, writeNewFile } from './output-file';
+import { ZeroImage } from '../image/zero-image';
+import type { RandomAccessFile } from '../io/random-access-file';
+import { VhdImage } from '../formats/vhd/vhd-image';
+import { endOfTable, newDynamicHeader, newFooter } from '../formats/vhd/new-vhd';
+import { SparseVhdWriter } from '../formats/vhd/sparse-vhd-writer';
+import { modeFrom, writeNewFile } from '../io/output-file';
 import { buildParentLink } from './parent-link';
 import type { ParentLink } from './parent-link';
-import { progressReporter } from './progress';
 import type { JobControl } from './progress';
 
 export interface CreateOptions {
@@ -45,65 +46,55 @@ export interface CreateResult {
   readonly uuid: string;
 }
 
-const ZERO_CHUNK = 1024 * 1024;
-
-export function checkBlockSize(blockSize: number): void {
-  if (!isPowerOfTwo(blockSize) || blockSize < MIN_CREATE_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE) {
-    throw new PlatterError(
-      'BAD_ARGUMENT',
-      `the block size ${blockSize} is not a power of two from 512 KiB to 256 MiB`,
-      'use 2M (the default) or 512K, the sizes Windows accepts',
-    );
-  }
+/** The format a new image is written in: asked for, else named by its extension (.vhdx), else VHD. */
+function createdDriver(options: CreateOptions): FormatDriver {
+  if (options.format) return driverFor(options.format);
+  const named = driverNamedBy(options.path);
+  return named?.output && named.describe ? named : vhdDriver;
 }
 
 export async function createImage(options: CreateOptions, control: JobControl = {}): Promise<CreateResult> {
-  const format = options.format ?? (extname(options.path).toLowerCase() === '.vhdx' ? 'vhdx' : 'vhd');
-  if (format === 'vhdx') return createVhdx(options, control);
-  if ((options.logicalSectorSize ?? options.physicalSectorSize) !== undefined)
-    throw new PlatterError(
-      'BAD_ARGUMENT',
-      'only a VHDX records sector sizes',
-      'leave out --logical-sector and --physical-sector, or name the disk .vhdx',
-    );
-  if (options.parent !== undefined) return createChild(options, control);
-  const type = options.type ?? 'dynamic';
+  const driver = createdDriver(options);
+  if (options.parent !== undefined) return createChild(driver, options, control);
   if (options.size === undefined)
     throw new PlatterError('BAD_ARGUMENT', 'no size was given', 'give a size such as --size 20G');
-  const size = options.size;
-  checkVirtualSize(size);
-  const footer = newFooter(size, type);
-  if (type === 'fixed') {
-    if (options.blockSize !== undefined)
-      throw new PlatterError(
-        'BAD_ARGUMENT',
-        'a fixed disk has no block size',
-        'leave out --block-size, or use --type dynamic',
-      );
-    await writeNewFile(
-      options.path,
-      control.signal,
-      (file) => writeFixed(file, footer, options.preallocate ?? false, control),
-      { mode: await modeFrom([], options.outputMode) },
-    );
-    return result(options.path, footer, null);
-  }
-  if (options.preallocate)
-    throw new PlatterError(
-      'BAD_ARGUMENT',
-      '--preallocate applies to fixed disks only',
-      'use --type fixed, or leave out --preallocate',
-    );
-  const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
-  checkBlockSize(blockSize);
-  const header = newDynamicHeader(size, blockSize);
-  await writeNewFile(options.path, control.signal, (file) => writeEmptySparse(file, footer, header, null), {
-    mode: await modeFrom([], options.outputMode),
+  const output = driver.output!;
+  const layout = output.layout({
+    size: options.size,
+    ...(options.type !== undefined && { type: options.type }),
+    ...(options.blockSize !== undefined && { blockSize: options.blockSize }),
+    ...(options.preallocate !== undefined && { preallocate: options.preallocate }),
+    ...(options.logicalSectorSize !== undefined && { logicalSectorSize: options.logicalSectorSize }),
+    ...(options.physicalSectorSize !== undefined && { physicalSectorSize: options.physicalSectorSize }),
   });
-  return result(options.path, footer, blockSize);
+  let identity: string | null = null;
+  await writeNewFile(
+    options.path,
+    control.signal,
+    async (file) => {
+      const pump = { ...control, phase: 'writing zeros', preallocate: layout.preallocate };
+      identity = (await output.write(file, new ZeroImage(layout.virtualSize), layout, pump)).identity;
+    },
+    { mode: await modeFrom([], options.outputMode) },
+  );
+  return {
+    path: resolve(options.path),
+    format: driver.format as CreateResult['format'],
+    diskType: layout.diskType!,
+    virtualSize: layout.virtualSize,
+    blockSize: layout.blockSize,
+    uuid: identity!,
+  };
 }
 
-async function createChild(options: CreateOptions, control: JobControl): Promise<CreateResult> {
+async function createChild(driver: FormatDriver, options: CreateOptions, control: JobControl): Promise<CreateResult> {
+  if (!driver.capabilities('dynamic').createChild)
+    throw new PlatterError(
+      'UNSUPPORTED',
+      `Platter does not write differencing ${driver.name} children yet`,
+      'make the child with Hyper-V (New-VHD -Differencing), or make a VHD child of a VHD parent',
+    );
+  refuseSectorSizes(options, 'a differencing VHD');
   if (options.type === 'fixed' || options.preallocate)
     throw new PlatterError(
       'BAD_ARGUMENT',
@@ -142,47 +133,6 @@ async function createChild(options: CreateOptions, control: JobControl): Promise
   return result(options.path, footer, blockSize);
 }
 
-/** An empty fixed or dynamic VHDX (a fixed one holds every block, as holes until written). */
-async function createVhdx(options: CreateOptions, control: JobControl): Promise<CreateResult> {
-  if (options.parent !== undefined)
-    throw new PlatterError(
-      'UNSUPPORTED',
-      'Platter does not write differencing VHDX children yet',
-      'make the child with Hyper-V (New-VHD -Differencing), or make a VHD child of a VHD parent',
-    );
-  if (options.preallocate)
-    throw new PlatterError('BAD_ARGUMENT', '--preallocate applies to fixed VHDs', 'leave out --preallocate');
-  if (options.size === undefined)
-    throw new PlatterError('BAD_ARGUMENT', 'no size was given', 'give a size such as --size 20G');
-  const layout = {
-    virtualSize: options.size,
-    type: options.type ?? 'dynamic',
-    blockSize: options.blockSize ?? DEFAULT_VHDX_BLOCK_SIZE,
-    logicalSectorSize: options.logicalSectorSize ?? 512,
-    physicalSectorSize: options.physicalSectorSize ?? 4096,
-  } as const;
-  checkVhdxLayout(layout);
-  let uuid = '';
-  await writeNewFile(
-    options.path,
-    control.signal,
-    async (file) => {
-      const writer = new VhdxWriter(file, layout);
-      uuid = writer.identity.dataWriteGuid;
-      await writer.finish();
-    },
-    { mode: await modeFrom([], options.outputMode) },
-  );
-  return {
-    path: resolve(options.path),
-    format: 'vhdx',
-    diskType: layout.type,
-    virtualSize: layout.virtualSize,
-    blockSize: layout.blockSize,
-    uuid,
-  };
-}
-
 function result(path: string, footer: Footer, blockSize: number | null): CreateResult {
   return {
     path: resolve(path),
@@ -192,29 +142,6 @@ function result(path: string, footer: Footer, blockSize: number | null): CreateR
     blockSize,
     uuid: footer.uuid,
   };
-}
-
-async function writeFixed(
-  file: RandomAccessFile,
-  footer: Footer,
-  preallocate: boolean,
-  control: JobControl,
-): Promise<void> {
-  const size = footer.currentSize;
-  if (preallocate) {
-    const progress = progressReporter(control, 'writing zeros', size);
-    const zeros = new Uint8Array(ZERO_CHUNK);
-    for (let pos = 0; pos < size; pos += ZERO_CHUNK) {
-      throwIfAborted(control.signal);
-      const n = Math.min(ZERO_CHUNK, size - pos);
-      await file.write(n === ZERO_CHUNK ? zeros : zeros.subarray(0, n), pos);
-      progress.add(n);
-    }
-    progress.finish();
-  } else {
-    await file.truncate(size);
-  }
-  await file.write(serializeFooter(footer), size);
 }
 
 /** Writes a dynamic or differencing disk with no block allocated: footer copy, header, BAT, locators, footer. */

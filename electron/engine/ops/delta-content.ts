@@ -1,16 +1,16 @@
 import type { Hash } from 'node:crypto';
 import { throwIfAborted } from '../errors';
-import { setSectors } from '../format/bitmap';
-import type { DynamicHeader } from '../format/dynamic-header';
-import { SECTOR } from '../format/fields';
-import type { Footer } from '../format/footer';
+import { setSectors } from '../formats/vhd/bitmap';
+import type { DynamicHeader } from '../formats/vhd/dynamic-header';
+import { SECTOR } from '../formats/fields';
+import type { Footer } from '../formats/vhd/footer';
 import type { DiskImage, Extent } from '../image/disk-image';
-import type { RandomAccessFile } from '../image/random-access-file';
+import type { RandomAccessFile } from '../io/random-access-file';
 import { PUMP_CHUNK } from './content-pump';
 import type { ParentLink } from './parent-link';
 import { progressReporter } from './progress';
 import type { JobControl } from './progress';
-import { SparseVhdWriter } from './sparse-vhd-writer';
+import { SparseVhdWriter } from '../formats/vhd/sparse-vhd-writer';
 
 /** Whether [start, start + length) lies inside zero extents only. */
 function zeroOnly(extents: readonly Extent[], start: number, length: number): boolean {

@@ -1,15 +1,16 @@
 import { readdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PlatterError, fromFsError, throwIfAborted } from '../errors';
-import { UNALLOCATED } from '../format/bat';
-import { sectorRuns } from '../format/bitmap';
-import { SECTOR } from '../format/fields';
-import { detectFormat, openImage } from '../image/open-image';
-import { RandomAccessFile } from '../image/random-access-file';
-import { VhdImage } from '../image/vhd-image';
-import { readVhdStructure } from '../image/vhd-structure';
+import { UNALLOCATED } from '../formats/vhd/bat';
+import { sectorRuns } from '../formats/vhd/bitmap';
+import { SECTOR } from '../formats/fields';
+import { openImage } from '../image/open-image';
+import { probeVhd } from '../formats/vhd/probe';
+import { RandomAccessFile } from '../io/random-access-file';
+import { VhdImage } from '../formats/vhd/vhd-image';
+import { readVhdStructure } from '../formats/vhd/vhd-structure';
 import { PUMP_CHUNK } from './content-pump';
-import { InPlaceVhdWriter } from './in-place-writer';
+import { InPlaceVhdWriter } from '../formats/vhd/in-place-writer';
 import { progressReporter } from './progress';
 import type { JobControl } from './progress';
 
@@ -58,7 +59,7 @@ async function childrenOf(folders: readonly string[], uuid: string, except: stri
       const file = await RandomAccessFile.open(path).catch(() => null);
       if (!file) continue;
       try {
-        if ((await detectFormat(file)) !== 'vhd') continue;
+        if (!(await probeVhd(file))) continue;
         const s = await readVhdStructure(file);
         if (s.header && s.footer.diskType === 'differencing' && s.header.parentUuid === uuid) found.push(path);
       } catch {

@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
-import type { DynamicHeader } from '../format/dynamic-header';
-import { SECTOR, alignUp, dateToVhdTime } from '../format/fields';
-import { PLATFORM, encodeLocatorPath } from '../format/parent-locator';
-import type { LocatorEntry } from '../format/parent-locator';
+import type { DynamicHeader } from '../formats/vhd/dynamic-header';
+import { SECTOR, alignUp, dateToVhdTime } from '../formats/fields';
+import { PLATFORM, encodeLocatorPath } from '../formats/vhd/parent-locator';
+import type { LocatorEntry } from '../formats/vhd/parent-locator';
 
 export interface ParentLink {
   readonly header: Pick<DynamicHeader, 'parentUuid' | 'parentTimestamp' | 'parentName' | 'locators'>;

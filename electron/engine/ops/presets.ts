@@ -1,12 +1,18 @@
+import { AZURE_MAX_SIZE, MiB } from '../../../shared/units';
+import type { PresetName } from '../../../shared/units';
 import { PlatterError } from '../errors';
-import { DEFAULT_BLOCK_SIZE } from '../format/dynamic-header';
-import { SECTOR, VHD_MAX_SIZE, alignUp } from '../format/fields';
-import { MAX_GEOMETRY, geometryForSectors, geometrySectors } from '../format/geometry';
+import { DEFAULT_BLOCK_SIZE } from '../formats/vhd/dynamic-header';
+import { DEFAULT_VHDX_BLOCK_SIZE } from '../formats/vhdx/vhdx-writer';
+import { VHDX_MAX_SIZE } from '../formats/vhdx/fields';
+import { SECTOR, VHD_MAX_SIZE, alignUp } from '../formats/fields';
+import { MAX_GEOMETRY, geometryForSectors, geometrySectors } from '../formats/vhd/geometry';
 
-export type PresetName = 'azure' | 'hyperv' | 'virtualpc' | 'virtualbox' | 'qemu';
+export type { PresetName } from '../../../shared/units';
 
 export interface Preset {
   readonly name: PresetName;
+  /** The format the preset writes (a conversion's output is named after it). */
+  readonly format: 'vhd' | 'vhdx';
   readonly description: string;
   readonly type: 'fixed' | 'dynamic';
   readonly blockSize: number | null;
@@ -14,11 +20,10 @@ export interface Preset {
   roundSize(size: number): number;
   /** Largest virtual size the target accepts. */
   readonly maxSize: number;
+  /** VHDX only: the sector sizes the disk records. */
+  readonly logicalSectorSize?: 512 | 4096;
+  readonly physicalSectorSize?: 512 | 4096;
 }
-
-const MiB = 1024 * 1024;
-/** Azure accepts fixed VHDs up to 32 TiB (plus the footer), beyond the 2040 GiB of dynamic VHDs. */
-export const AZURE_MAX_SIZE = 32 * 1024 * 1024 * MiB;
 
 /** The smallest size of at least `size` bytes whose CHS geometry covers it exactly, so Virtual PC sees every byte. */
 export function roundUpToGeometry(size: number): number {
@@ -37,9 +42,10 @@ export function roundUpToGeometry(size: number): number {
   );
 }
 
-export const PRESETS: Record<PresetName, Preset> = {
+export const PRESETS: { readonly [N in PresetName]: Preset & { readonly name: N } } = {
   azure: {
     name: 'azure',
+    format: 'vhd',
     description: 'Azure upload: fixed VHD, size rounded up to a whole MiB, file size = size + 512',
     type: 'fixed',
     blockSize: null,
@@ -48,14 +54,40 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
   hyperv: {
     name: 'hyperv',
-    description: 'Hyper-V and Windows: dynamic VHD, 2 MiB blocks, exact size',
+    format: 'vhdx',
+    description:
+      'Hyper-V (Generation 1 and 2) and Windows 8 or later: dynamic VHDX, 32 MiB blocks, as Hyper-V makes them',
+    type: 'dynamic',
+    blockSize: DEFAULT_VHDX_BLOCK_SIZE,
+    roundSize: (size) => alignUp(size, SECTOR),
+    maxSize: VHDX_MAX_SIZE,
+    logicalSectorSize: 512,
+    physicalSectorSize: 4096,
+  },
+  'hyperv-vhd': {
+    name: 'hyperv-vhd',
+    format: 'vhd',
+    description: 'older Hyper-V and Windows 7: dynamic VHD, 2 MiB blocks, exact size',
     type: 'dynamic',
     blockSize: DEFAULT_BLOCK_SIZE,
     roundSize: (size) => alignUp(size, SECTOR),
     maxSize: VHD_MAX_SIZE,
   },
+  wsl: {
+    name: 'wsl',
+    format: 'vhdx',
+    description:
+      'WSL 2 and Docker Desktop: dynamic VHDX, 1 MiB blocks, 512-byte sectors (4096 physical), as WSL makes ext4.vhdx',
+    type: 'dynamic',
+    blockSize: MiB,
+    roundSize: (size) => alignUp(size, SECTOR),
+    maxSize: VHDX_MAX_SIZE,
+    logicalSectorSize: 512,
+    physicalSectorSize: 4096,
+  },
   virtualpc: {
     name: 'virtualpc',
+    format: 'vhd',
     description:
       'Virtual PC: dynamic VHD, 2 MiB blocks, size rounded up to an exact CHS geometry so every byte is seen',
     type: 'dynamic',
@@ -65,6 +97,7 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
   virtualbox: {
     name: 'virtualbox',
+    format: 'vhd',
     description: 'VirtualBox: dynamic VHD, 2 MiB blocks (its own default), exact size',
     type: 'dynamic',
     blockSize: DEFAULT_BLOCK_SIZE,
@@ -73,6 +106,7 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
   qemu: {
     name: 'qemu',
+    format: 'vhd',
     description: 'qemu / KVM: dynamic VHD, 2 MiB blocks, exact size (read like qemu-img force_size images)',
     type: 'dynamic',
     blockSize: DEFAULT_BLOCK_SIZE,

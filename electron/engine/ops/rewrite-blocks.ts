@@ -1,13 +1,13 @@
 import { throwIfAborted } from '../errors';
-import { UNALLOCATED } from '../format/bat';
-import { sectorRuns } from '../format/bitmap';
-import { SECTOR } from '../format/fields';
-import { pageAlignedBuffer } from '../image/native-addon';
-import type { VhdImage } from '../image/vhd-image';
+import { UNALLOCATED } from '../formats/vhd/bat';
+import { sectorRuns } from '../formats/vhd/bitmap';
+import { SECTOR } from '../formats/fields';
+import { pageAlignedBuffer } from '../io/native-addon';
+import type { VhdImage } from '../formats/vhd/vhd-image';
 import { PUMP_CHUNK, forEachDataRun, isAllZero } from './content-pump';
 import type { progressReporter } from './progress';
 import type { JobControl } from './progress';
-import type { SparseVhdWriter } from './sparse-vhd-writer';
+import type { SparseVhdWriter } from '../formats/vhd/sparse-vhd-writer';
 
 /** Blocks up to this size are read once, whole, and both checked and copied from memory (two such buffers). */
 const WHOLE_BLOCK_LIMIT = 16 * 1024 * 1024;

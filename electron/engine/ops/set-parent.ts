@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import { PlatterError } from '../errors';
-import { DYNAMIC_HEADER_SIZE, serializeDynamicHeader } from '../format/dynamic-header';
-import { SECTOR, alignUp } from '../format/fields';
-import { serializeFooter } from '../format/footer';
-import { detectFormat, readVhdUuid } from '../image/open-image';
-import { RandomAccessFile } from '../image/random-access-file';
-import { readVhdStructure } from '../image/vhd-structure';
+import { DYNAMIC_HEADER_SIZE, serializeDynamicHeader } from '../formats/vhd/dynamic-header';
+import { SECTOR, alignUp } from '../formats/fields';
+import { serializeFooter } from '../formats/vhd/footer';
+import { probeVhd, readVhdUuid } from '../formats/vhd/probe';
+import { RandomAccessFile } from '../io/random-access-file';
+import { readVhdStructure } from '../formats/vhd/vhd-structure';
 import { buildParentLink } from './parent-link';
-import { changeUnderUndo } from './undo-journal';
+import { changeUnderUndo } from '../io/undo-journal';
 
 export interface SetParentOptions {
   readonly child: string;
@@ -31,7 +31,7 @@ export async function setParent(options: SetParentOptions): Promise<SetParentRes
   const parent = resolve(options.parent);
   const file = await RandomAccessFile.open(child, 'r+');
   try {
-    if ((await detectFormat(file)) !== 'vhd')
+    if (!(await probeVhd(file)))
       throw new PlatterError('UNSUPPORTED', `${child} is not a VHD`, 'set-parent works on differencing VHDs');
     const s = await readVhdStructure(file);
     if (s.footer.diskType !== 'differencing' || !s.header) {

@@ -1,16 +1,16 @@
-import type { DynamicHeader } from '../format/dynamic-header';
-import { SECTOR, alignUp } from '../format/fields';
-import type { Footer } from '../format/footer';
-import { locatorDataRange } from '../format/parent-locator';
-import type { LocatorEntry } from '../format/parent-locator';
-import type { RandomAccessFile } from '../image/random-access-file';
-import type { VhdImage } from '../image/vhd-image';
-import { TABLE_OFFSET, endOfTable } from './new-vhd';
+import type { DynamicHeader } from '../formats/vhd/dynamic-header';
+import { SECTOR, alignUp } from '../formats/fields';
+import type { Footer } from '../formats/vhd/footer';
+import { locatorDataRange } from '../formats/vhd/parent-locator';
+import type { LocatorEntry } from '../formats/vhd/parent-locator';
+import type { RandomAccessFile } from '../io/random-access-file';
+import type { VhdImage } from '../formats/vhd/vhd-image';
+import { TABLE_OFFSET, endOfTable } from '../formats/vhd/new-vhd';
 import type { ParentLink } from './parent-link';
 import { progressReporter } from './progress';
 import type { JobControl } from './progress';
 import { copyBlocks } from './rewrite-blocks';
-import { SparseVhdWriter } from './sparse-vhd-writer';
+import { SparseVhdWriter } from '../formats/vhd/sparse-vhd-writer';
 
 /** Copies the header's locator data to fresh places after the BAT. */
 async function relocateLocators(source: RandomAccessFile, header: DynamicHeader, start: number): Promise<ParentLink> {

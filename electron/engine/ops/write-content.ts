@@ -1,11 +1,11 @@
-import type { DynamicHeader } from '../format/dynamic-header';
-import { serializeFooter } from '../format/footer';
-import type { Footer } from '../format/footer';
+import type { DynamicHeader } from '../formats/vhd/dynamic-header';
+import { serializeFooter } from '../formats/vhd/footer';
+import type { Footer } from '../formats/vhd/footer';
 import type { DiskImage } from '../image/disk-image';
-import type { RandomAccessFile } from '../image/random-access-file';
+import type { RandomAccessFile } from '../io/random-access-file';
 import { PUMP_CHUNK, pumpContent } from './content-pump';
 import type { PumpOptions } from './content-pump';
-import { SparseVhdWriter } from './sparse-vhd-writer';
+import { SparseVhdWriter } from '../formats/vhd/sparse-vhd-writer';
 
 export interface ContentOptions extends Omit<PumpOptions, 'includeZeros'> {
   readonly preallocate: boolean;

@@ -2,7 +2,7 @@
 // one job cannot take the app or the next job down).
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerInput } from '../../worker/protocol';
-import { IpcFailure, ipcError } from '../ipc-errors';
+import { IpcFailure, ipcError } from '../../engine/ipc-error';
 import type { JobRunner } from './runner';
 
 export interface WorkerRunnerOptions {

@@ -68,6 +68,13 @@ export function joinPath(dir: string, name: string): string {
   return dir.endsWith(sep) ? dir + name : dir + sep + name;
 }
 
+/** A file name's extension with its dot ("/a/disk.vhdx" -> ".vhdx"); '' when it has none. */
+export function extensionOf(path: string): string {
+  const name = baseName(path);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot) : '';
+}
+
 /** Replaces a path's extension: "/a/disk.img" + ".vhd" -> "/a/disk.vhd". */
 export function withExtension(path: string, ext: string): string {
   const name = baseName(path);

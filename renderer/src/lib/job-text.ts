@@ -1,4 +1,5 @@
 // What a job is about, in a few words: the file it works on and the path of its result.
+import { OUTPUT_OPTIONS } from '../../../shared/ipc-contract';
 import type { JobInfo } from '../../../shared/ipc-contract';
 import { baseName } from './format';
 
@@ -26,13 +27,15 @@ export function jobResultPath(job: JobInfo): string | null {
   if (job.state !== 'succeeded' || job.result === null) return null;
   switch (job.op) {
     case 'create':
+      return OUTPUT_OPTIONS[job.result.format].describable ? job.result.path : null;
     case 'hash':
     case 'resize':
       return job.result.path;
     case 'repair':
       return job.result.dryRun ? null : job.result.path;
     case 'convert':
-      return job.result.format === 'vhd' ? job.result.output : null;
+      // Only what the Image view can describe opens (not a raw disk).
+      return OUTPUT_OPTIONS[job.result.format].describable ? job.result.output : null;
     case 'compact':
       return job.result.dryRun ? null : job.result.output;
     case 'convert-to-child':

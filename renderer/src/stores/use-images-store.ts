@@ -59,9 +59,9 @@ export const useImagesStore = defineStore('images', () => {
     for (const path of paths) {
       try {
         const detected = await call(api().detectImage({ path }));
-        // A raw disk goes to Convert, unless its name says VHD or VHDX: then it is a damaged image, and reading it
-        // gives the engine's own error.
-        if (detected.format === 'raw' && !IMAGE_EXTENSIONS.some((e) => path.toLowerCase().endsWith(e))) {
+        // What the Image view cannot describe (a raw disk) goes to Convert, unless its name says VHD or VHDX: then it
+        // is a damaged image, and reading it gives the engine's own error.
+        if (!detected.describable && !IMAGE_EXTENSIONS.some((e) => path.toLowerCase().endsWith(e))) {
           raws.push(detected.path);
           continue;
         }

@@ -3,7 +3,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
-import { journalPathFor } from '../../../electron/engine/image/pending-journal';
+import { journalPathFor } from '../../../electron/engine/io/pending-journal';
 import { createImage } from '../../../electron/engine/ops/create';
 import { repairImage } from '../../../electron/engine/ops/repair';
 import { seededBytes, sha256File } from '../../helpers/data';
@@ -58,7 +58,7 @@ describe('dropping blocks', () => {
     const child = join(dir, 'child.vhd');
     await createImage({ path: child, parent: parent.path, blockSize: BLOCK });
     // Give the child block 2 with its own data, then point block 4 at the same place.
-    const { InPlaceVhdWriter } = await import('../../../electron/engine/ops/in-place-writer');
+    const { InPlaceVhdWriter } = await import('../../../electron/engine/formats/vhd/in-place-writer');
     const writer = await InPlaceVhdWriter.open(child);
     await writer.write(2 * BLOCK, seededBytes('child', BLOCK));
     await writer.sync();

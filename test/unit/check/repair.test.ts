@@ -3,13 +3,13 @@
 import { appendFile, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { vhdChecksum } from '../../../electron/engine/format/checksum';
-import { RandomAccessFile } from '../../../electron/engine/image/random-access-file';
+import { vhdChecksum } from '../../../electron/engine/formats/vhd/checksum';
+import { RandomAccessFile } from '../../../electron/engine/io/random-access-file';
 import { checkImage } from '../../../electron/engine/ops/check';
 import { convertImage } from '../../../electron/engine/ops/convert';
 import { repairImage } from '../../../electron/engine/ops/repair';
 import type { RepairResult } from '../../../electron/engine/ops/repair';
-import { beginUndo } from '../../../electron/engine/ops/undo-journal';
+import { beginUndo } from '../../../electron/engine/io/undo-journal';
 import { seededBytes, sha256File } from '../../helpers/data';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { KiB, MiB, contentHash, dynamicDisk, expectRepaired, flip, layoutOf, patch, readBytes } from './damage';

@@ -2,9 +2,9 @@
 import { readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { geometryForSectors } from '../../../electron/engine/format/geometry';
+import { geometryForSectors } from '../../../electron/engine/formats/vhd/geometry';
 import type { CreateResult } from '../../../electron/engine/ops/create';
-import type { ImageInfo } from '../../../electron/engine/ops/info';
+import type { ImageInfo } from '../../../electron/engine/formats/vhd/vhd-info';
 import { cli } from '../../helpers/cli';
 import type { CliResult } from '../../helpers/cli';
 import { useTempDirs } from '../../helpers/temp-dir';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UNALLOCATED, batBytes, parseBat, serializeBat } from '../../../electron/engine/format/bat';
+import { UNALLOCATED, batBytes, parseBat, serializeBat } from '../../../electron/engine/formats/vhd/bat';
 
 describe('batBytes', () => {
   it('is four bytes per entry, padded to a whole sector', () => {

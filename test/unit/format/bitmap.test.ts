@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bitmapBytes, isSectorSet, sectorRuns, setSectors } from '../../../electron/engine/format/bitmap';
+import { bitmapBytes, isSectorSet, sectorRuns, setSectors } from '../../../electron/engine/formats/vhd/bitmap';
 
 describe('bitmapBytes', () => {
   it('is one bit per sector, padded to a whole sector', () => {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { vhdChecksum } from '../../../electron/engine/format/checksum';
+import { vhdChecksum } from '../../../electron/engine/formats/vhd/checksum';
 import { fixturePath, fixturesAvailable, manifest } from '../../helpers/fixtures';
 
 /** An independent statement of the rule, written from the specification, to compare against. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PlatterError, isPlatterError } from '../../../electron/engine/errors';
-import { vhdChecksum } from '../../../electron/engine/format/checksum';
+import { vhdChecksum } from '../../../electron/engine/formats/vhd/checksum';
 import {
   DEFAULT_BLOCK_SIZE,
   DYNAMIC_HEADER_COOKIE,
@@ -13,11 +13,11 @@ import {
   MIN_READ_BLOCK_SIZE,
   parseDynamicHeader,
   serializeDynamicHeader,
-} from '../../../electron/engine/format/dynamic-header';
-import type { DynamicHeader } from '../../../electron/engine/format/dynamic-header';
-import { NIL_UUID } from '../../../electron/engine/format/fields';
-import { PLATFORM } from '../../../electron/engine/format/parent-locator';
-import type { LocatorEntry } from '../../../electron/engine/format/parent-locator';
+} from '../../../electron/engine/formats/vhd/dynamic-header';
+import type { DynamicHeader } from '../../../electron/engine/formats/vhd/dynamic-header';
+import { NIL_UUID } from '../../../electron/engine/formats/fields';
+import { PLATFORM } from '../../../electron/engine/formats/vhd/parent-locator';
+import type { LocatorEntry } from '../../../electron/engine/formats/vhd/parent-locator';
 import { fixturePath, fixturesAvailable } from '../../helpers/fixtures';
 
 const EMPTY_LOCATOR: LocatorEntry = { platformCode: 0, dataSpace: 0, dataLength: 0, dataOffset: 0 };

@@ -17,7 +17,7 @@ import {
   uuidToString,
   vhdTimeToDate,
   view,
-} from '../../../electron/engine/format/fields';
+} from '../../../electron/engine/formats/fields';
 
 describe('constants', () => {
   it('match the specification', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PlatterError, isPlatterError } from '../../../electron/engine/errors';
-import { vhdChecksum } from '../../../electron/engine/format/checksum';
+import { vhdChecksum } from '../../../electron/engine/formats/vhd/checksum';
 import {
   CREATOR_HOST_WINDOWS,
   FEATURES_RESERVED,
@@ -14,8 +14,8 @@ import {
   parseFooter,
   printableFourCC,
   serializeFooter,
-} from '../../../electron/engine/format/footer';
-import type { DiskType, Footer } from '../../../electron/engine/format/footer';
+} from '../../../electron/engine/formats/vhd/footer';
+import type { DiskType, Footer } from '../../../electron/engine/formats/vhd/footer';
 import { diskTypeOf, fixturePath, fixturesAvailable, manifest } from '../../helpers/fixtures';
 
 const sample: Footer = {

@@ -2,15 +2,15 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseFooter } from '../../../electron/engine/format/footer';
+import { parseFooter } from '../../../electron/engine/formats/vhd/footer';
 import {
   MAX_GEOMETRY,
   geometryBytes,
   geometryForSectors,
   geometrySectors,
   isMaxGeometry,
-} from '../../../electron/engine/format/geometry';
-import type { Geometry } from '../../../electron/engine/format/geometry';
+} from '../../../electron/engine/formats/vhd/geometry';
+import type { Geometry } from '../../../electron/engine/formats/vhd/geometry';
 import { fixturePath, fixturesAvailable, manifest } from '../../helpers/fixtures';
 
 const MiB = 1024 ** 2;

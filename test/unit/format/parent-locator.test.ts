@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PlatterError } from '../../../electron/engine/errors';
-import { parseDynamicHeader } from '../../../electron/engine/format/dynamic-header';
+import { parseDynamicHeader } from '../../../electron/engine/formats/vhd/dynamic-header';
 import {
   LOCATOR_COUNT,
   LOCATOR_ENTRY_SIZE,
@@ -15,8 +15,8 @@ import {
   parseLocatorEntry,
   platformName,
   serializeLocatorEntry,
-} from '../../../electron/engine/format/parent-locator';
-import type { LocatorEntry } from '../../../electron/engine/format/parent-locator';
+} from '../../../electron/engine/formats/vhd/parent-locator';
+import type { LocatorEntry } from '../../../electron/engine/formats/vhd/parent-locator';
 import { fixturePath, fixturesAvailable, manifest } from '../../helpers/fixtures';
 
 const entry = (e: Partial<LocatorEntry>): LocatorEntry => ({

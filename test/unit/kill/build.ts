@@ -6,7 +6,7 @@ import { openImage } from '../../../electron/engine/image/open-image';
 import { convertImage } from '../../../electron/engine/ops/convert';
 import { createImage } from '../../../electron/engine/ops/create';
 import { hashDisk } from '../../../electron/engine/ops/hash';
-import { InPlaceVhdWriter } from '../../../electron/engine/ops/in-place-writer';
+import { InPlaceVhdWriter } from '../../../electron/engine/formats/vhd/in-place-writer';
 import { seededBytes, writeRaw } from '../../helpers/data';
 
 export const KiB = 1024;

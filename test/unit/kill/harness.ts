@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { TEMP_PATTERN } from '../../../electron/engine/ops/output-file';
+import { TEMP_PATTERN } from '../../../electron/engine/io/output-file';
 import { PLATTER_BIN } from '../../helpers/cli';
 import { sha256File } from '../../helpers/data';
 import { ReadingCache, judge, unreadable } from './readers';

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { TEMP_PATTERN } from '../../../electron/engine/ops/output-file';
+import { TEMP_PATTERN } from '../../../electron/engine/io/output-file';
 import { isPlatterError } from '../../../electron/engine/errors';
 import { openImage } from '../../../electron/engine/image/open-image';
 import { checkImage } from '../../../electron/engine/ops/check';

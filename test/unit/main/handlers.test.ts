@@ -80,7 +80,15 @@ describe('the handler table', () => {
     const { h } = await setup();
     const info = value(await h.handlers['app:info'](undefined));
     expect(info.version).toBe('0.0.0-test');
-    expect(info.presets.map((p) => p.name)).toEqual(['azure', 'hyperv', 'virtualpc', 'virtualbox', 'qemu']);
+    expect(info.presets.map((p) => p.name)).toEqual([
+      'azure',
+      'hyperv',
+      'hyperv-vhd',
+      'wsl',
+      'virtualpc',
+      'virtualbox',
+      'qemu',
+    ]);
     expect(errorOf(await call(h, 'app:info', { x: 1 })).code).toBe('INVALID_REQUEST');
     h.services.openedFiles.add(['/a.vhd', '/b.vhd'], 'argv');
     expect(value(await h.handlers['app:take-opened-files'](undefined))).toEqual({ paths: ['/a.vhd', '/b.vhd'] });
@@ -95,6 +103,7 @@ describe('the handler table', () => {
     expect(value(await h.handlers['image:detect']({ path: raw }))).toEqual({
       path: raw,
       format: 'raw',
+      describable: false,
       fileSize: 3 * MiB,
       // Random bytes: no table, no file system. What a raw disk holds is tested in test/unit/contents.
       contents: { scheme: null, diskId: null, partitions: [], fileSystem: null },

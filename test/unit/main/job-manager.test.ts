@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Events, JobProgress, JobRequest, JobResult } from '../../../shared/ipc-contract';
 import { PROGRESS_INTERVAL_MS } from '../../../shared/units';
 import { EventBus } from '../../../electron/main/event-bus';
-import { IpcFailure } from '../../../electron/main/ipc-errors';
+import { IpcFailure } from '../../../electron/engine/ipc-error';
 import { JobManager } from '../../../electron/main/jobs/job-manager';
 import type { JobRunner, RunControl } from '../../../electron/main/jobs/runner';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobRequest, JobResult } from '../../../shared/ipc-contract';
 import { createImage } from '../../../electron/engine/ops/create';
 import { EventBus } from '../../../electron/main/event-bus';
-import { IpcFailure } from '../../../electron/main/ipc-errors';
+import { IpcFailure } from '../../../electron/engine/ipc-error';
 import { JobManager, MAX_QUEUED_JOBS } from '../../../electron/main/jobs/job-manager';
 import type { JobRunner } from '../../../electron/main/jobs/runner';
 import { FILE_REQUEST_LIMITS, RequestLimit } from '../../../electron/main/request-limit';

@@ -4,11 +4,12 @@ import { copyFile, mkdir, readFile, rename, stat, unlink, writeFile } from 'node
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
+import { describeChain } from '../../../electron/engine/ops/chain';
 import { convertImage } from '../../../electron/engine/ops/convert';
 import { convertToChild } from '../../../electron/engine/ops/convert-delta';
 import { createImage } from '../../../electron/engine/ops/create';
 import { hashImage } from '../../../electron/engine/ops/hash';
-import { inspectImage } from '../../../electron/engine/ops/info';
+import { inspectImage } from '../../../electron/engine/formats/vhd/vhd-info';
 import { mergeImage } from '../../../electron/engine/ops/merge';
 import { setParent } from '../../../electron/engine/ops/set-parent';
 import { seededBytes, sha256File, writeRaw } from '../../helpers/data';
@@ -57,7 +58,7 @@ describe('delta children from modified raws', () => {
     const info = await inspectImage(child);
     expect(info.diskType).toBe('differencing');
     expect(info.allocatedBlocks).toBe(blocks);
-    expect(info.chain.levels.map((l) => l.path)).toEqual([child, base]);
+    expect((await describeChain(child)).levels.map((l) => l.path)).toEqual([child, base]);
   });
 
   it('an unchanged copy gives a child with no block at all', async () => {
@@ -188,7 +189,7 @@ describe('chains and cycles', () => {
     const expected = await sha256File(raws[3]!);
     expect((await hashImage(top)).sha256).toBe(expected);
     if (tools.pyvhdi) expect(await pyvhdiHash(top, disks[2]!, disks[1]!, base)).toBe(expected);
-    expect((await inspectImage(top)).chain.levels).toHaveLength(4);
+    expect((await describeChain(top)).levels).toHaveLength(4);
   });
 
   it('a child pointing at itself or at its own descendant is an error, not a hang', async () => {
@@ -217,6 +218,6 @@ describe('chains and cycles', () => {
     const error = await hashImage(a).catch((e: unknown) => e);
     expect(isPlatterError(error)).toBe(true);
     expect(['VHD_PARENT_CYCLE', 'VHD_CHAIN_TOO_DEEP']).toContain((error as { code: string }).code);
-    expect((await inspectImage(a)).chain.broken).not.toBeNull();
+    expect((await describeChain(a)).broken).not.toBeNull();
   });
 });

@@ -7,7 +7,7 @@ import { compactImage } from '../../../electron/engine/ops/compact';
 import { convertImage } from '../../../electron/engine/ops/convert';
 import { createImage } from '../../../electron/engine/ops/create';
 import { hashImage } from '../../../electron/engine/ops/hash';
-import { inspectImage } from '../../../electron/engine/ops/info';
+import { inspectImage } from '../../../electron/engine/formats/vhd/vhd-info';
 import { checkImage } from '../../../electron/engine/ops/check';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { qemuDynamicVhd, run, tools } from '../../helpers/tools';

@@ -3,11 +3,11 @@ import { copyFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
-import { RandomAccessFile } from '../../../electron/engine/image/random-access-file';
+import { RandomAccessFile } from '../../../electron/engine/io/random-access-file';
 import { convertImage } from '../../../electron/engine/ops/convert';
 import { createImage } from '../../../electron/engine/ops/create';
-import { TEMP_PATTERN } from '../../../electron/engine/ops/output-file';
-import { beginUndo, rollBack } from '../../../electron/engine/ops/undo-journal';
+import { TEMP_PATTERN } from '../../../electron/engine/io/output-file';
+import { beginUndo, rollBack } from '../../../electron/engine/io/undo-journal';
 import { useTempDirs } from '../../helpers/temp-dir';
 
 const tempDir = useTempDirs();

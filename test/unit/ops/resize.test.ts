@@ -7,10 +7,10 @@ import { isPlatterError } from '../../../electron/engine/errors';
 import { convertImage } from '../../../electron/engine/ops/convert';
 import { createImage } from '../../../electron/engine/ops/create';
 import { hashImage } from '../../../electron/engine/ops/hash';
-import { inspectImage } from '../../../electron/engine/ops/info';
+import { inspectImage } from '../../../electron/engine/formats/vhd/vhd-info';
 import { resizeImage } from '../../../electron/engine/ops/resize';
 import { checkImage } from '../../../electron/engine/ops/check';
-import { journalPathFor } from '../../../electron/engine/image/pending-journal';
+import { journalPathFor } from '../../../electron/engine/io/pending-journal';
 import { sha256File, writeRaw } from '../../helpers/data';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { qemuVirtualSize, tools, vhdiMediaSize } from '../../helpers/tools';
@@ -89,8 +89,8 @@ describe('resize', () => {
     const { raw, path } = await disk('fixed');
     const before = await sha256File(path);
     // What a kill right after the footer moved leaves: the journal, and the file cut to its new length.
-    const { beginUndo } = await import('../../../electron/engine/ops/undo-journal');
-    const { RandomAccessFile } = await import('../../../electron/engine/image/random-access-file');
+    const { beginUndo } = await import('../../../electron/engine/io/undo-journal');
+    const { RandomAccessFile } = await import('../../../electron/engine/io/random-access-file');
     const file = await RandomAccessFile.open(path, 'r+');
     await beginUndo(file, 'resize', [[8 * MiB, 512]]);
     await file.truncate(6 * MiB);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   baseName,
   exactBytes,
+  extensionOf,
   formatBytes,
   formatDuration,
   formatElapsed,
@@ -40,5 +41,7 @@ describe('format', () => {
     expect(formatElapsed(42.4)).toBe('42 s');
     expect(baseName('C:\\a\\b.vhd')).toBe('b.vhd');
     expect(withExtension('/a/disk.img', '.vhd')).toBe('/a/disk.vhd');
+    expect(extensionOf('/a/ext4.vhdx')).toBe('.vhdx');
+    expect(extensionOf('/a/.hidden')).toBe('');
   });
 });

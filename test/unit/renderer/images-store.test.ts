@@ -1,5 +1,5 @@
-// The images store: a dropped VHD opens in a tab, a raw disk opens Convert, a damaged .vhd and a missing file
-// are reported per file.
+// The images store: a dropped VHD opens in a tab, what the Image view cannot describe (a raw disk) opens Convert,
+// a damaged .vhd and a missing file are reported per file.
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { setApi } from '../../../renderer/src/api';
@@ -9,11 +9,16 @@ import type { DetectResult, ImageDetails } from '../../../shared/ipc-contract';
 import { fakeApi, ok } from './fake-api';
 import type { FakeApi } from './fake-api';
 
-const formats: Record<string, DetectResult['format']> = {
-  '/d/a.vhd': 'vhd',
-  '/d/b.img': 'raw',
-  '/d/c.iso': 'raw',
-  '/d/notes.vhd': 'raw',
+type Detected = Pick<DetectResult, 'format' | 'describable'>;
+const vhd: Detected = { format: 'vhd', describable: true };
+const raw: Detected = { format: 'raw', describable: false };
+const detections: Record<string, Detected> = {
+  '/d/a.vhd': vhd,
+  '/d/b.img': raw,
+  '/d/c.iso': raw,
+  '/d/notes.vhd': raw,
+  // A VHDX someone named .img: the engine describes it, so it opens as the image it is.
+  '/d/misnamed.img': { format: 'vhdx', describable: true },
 };
 
 let fake: FakeApi;
@@ -22,9 +27,9 @@ beforeEach(() => {
   fake = fakeApi();
   fake.answer('detectImage', (r) => {
     const { path } = r as { path: string };
-    const format = formats[path];
-    return format
-      ? ok({ path, format, fileSize: 10 })
+    const detected = detections[path];
+    return detected
+      ? ok({ path, ...detected, fileSize: 10, contents: null })
       : { ok: false, error: { code: 'NOT_FOUND', message: `${path} does not exist`, remedy: 'check the path' } };
   });
   fake.answer('imageInfo', (r) => {
@@ -58,6 +63,13 @@ describe('useImagesStore.openPaths', () => {
     expect(images.nextRaw()).toBe(false);
   });
 
+  it('opens what the engine describes, whatever its name', async () => {
+    const images = useImagesStore();
+    await images.openPaths(['/d/misnamed.img']);
+    expect(images.open).toEqual(['/d/misnamed.img']);
+    expect(images.rawQueue).toEqual([]);
+  });
+
   it('reports a damaged .vhd and a missing file by name, and still opens the good one', async () => {
     const images = useImagesStore();
     await images.openPaths(['/d/notes.vhd', '/d/missing.vhd', '/d/a.vhd']);
@@ -70,7 +82,7 @@ describe('useImagesStore.openPaths', () => {
 
   it('closing the shown tab shows the previous one, then Home', async () => {
     const images = useImagesStore();
-    formats['/d/e.vhd'] = 'vhd';
+    detections['/d/e.vhd'] = vhd;
     await images.openPaths(['/d/a.vhd', '/d/e.vhd']);
     images.close('/d/e.vhd');
     expect(useNavStore().screen).toEqual({ name: 'image', path: '/d/a.vhd' });

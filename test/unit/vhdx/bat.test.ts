@@ -11,9 +11,9 @@ import {
   readBatEntry,
   serializeBat,
   writeBatEntry,
-} from '../../../electron/engine/format/vhdx/bat';
-import type { BatGeometry } from '../../../electron/engine/format/vhdx/bat';
-import { bitRuns, isBitSet, setBits } from '../../../electron/engine/format/vhdx/sector-bitmap';
+} from '../../../electron/engine/formats/vhdx/bat';
+import type { BatGeometry } from '../../../electron/engine/formats/vhdx/bat';
+import { bitRuns, isBitSet, setBits } from '../../../electron/engine/formats/vhdx/sector-bitmap';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { crc32c, crc32cWithZeroedField } from '../../../electron/engine/format/vhdx/crc32c';
-import { parseGuidText, readGuid, writeGuid } from '../../../electron/engine/format/vhdx/guid';
+import { crc32c, crc32cWithZeroedField } from '../../../electron/engine/formats/vhdx/crc32c';
+import { parseGuidText, readGuid, writeGuid } from '../../../electron/engine/formats/vhdx/guid';
 
 const ascii = (text: string) => new Uint8Array(Buffer.from(text, 'latin1'));
 

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
-import { crc32c } from '../../../electron/engine/format/vhdx/crc32c';
-import { parseFileIdentifier, serializeFileIdentifier } from '../../../electron/engine/format/vhdx/file-identifier';
-import { NIL_GUID } from '../../../electron/engine/format/vhdx/guid';
+import { crc32c } from '../../../electron/engine/formats/vhdx/crc32c';
+import { parseFileIdentifier, serializeFileIdentifier } from '../../../electron/engine/formats/vhdx/file-identifier';
+import { NIL_GUID } from '../../../electron/engine/formats/vhdx/guid';
 import {
   HEADER_SIZE,
   checkHeaderFields,
   parseHeader,
   selectHeader,
   serializeHeader,
-} from '../../../electron/engine/format/vhdx/header';
-import type { VhdxHeader } from '../../../electron/engine/format/vhdx/header';
+} from '../../../electron/engine/formats/vhdx/header';
+import type { VhdxHeader } from '../../../electron/engine/formats/vhdx/header';
 
 const MIB = 1024 * 1024;
 

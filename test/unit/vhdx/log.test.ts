@@ -3,16 +3,16 @@
 // a log whose updates would land outside the file is refused.
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
-import { randomGuid } from '../../../electron/engine/format/vhdx/guid';
-import type { VhdxHeader } from '../../../electron/engine/format/vhdx/header';
+import { randomGuid } from '../../../electron/engine/formats/vhdx/guid';
+import type { VhdxHeader } from '../../../electron/engine/formats/vhdx/header';
 import {
   LOG_SECTOR,
   findActiveSequence,
   parseLogEntry,
   replayFor,
   serializeLogEntry,
-} from '../../../electron/engine/format/vhdx/log';
-import type { LogEntry, LogWrite } from '../../../electron/engine/format/vhdx/log';
+} from '../../../electron/engine/formats/vhdx/log';
+import type { LogEntry, LogWrite } from '../../../electron/engine/formats/vhdx/log';
 import { seededBytes } from '../../helpers/data';
 
 const MIB = 1024 * 1024;

@@ -8,14 +8,14 @@ import {
   serializePage83Data,
   serializeSectorSize,
   serializeVirtualDiskSize,
-} from '../../../electron/engine/format/vhdx/metadata-items';
+} from '../../../electron/engine/formats/vhdx/metadata-items';
 import {
   parseMetadataTable,
   serializeMetadataRegion,
   serializeMetadataTable,
-} from '../../../electron/engine/format/vhdx/metadata-table';
-import type { MetadataEntry } from '../../../electron/engine/format/vhdx/metadata-table';
-import { parseParentLocator, serializeParentLocator } from '../../../electron/engine/format/vhdx/parent-locator';
+} from '../../../electron/engine/formats/vhdx/metadata-table';
+import type { MetadataEntry } from '../../../electron/engine/formats/vhdx/metadata-table';
+import { parseParentLocator, serializeParentLocator } from '../../../electron/engine/formats/vhdx/parent-locator';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
-import { crc32c } from '../../../electron/engine/format/vhdx/crc32c';
+import { crc32c } from '../../../electron/engine/formats/vhdx/crc32c';
 import {
   REGION_GUID,
   REGION_TABLE_SIZE,
   parseRegionTable,
   selectRegions,
   serializeRegionTable,
-} from '../../../electron/engine/format/vhdx/region-table';
-import type { RegionEntry } from '../../../electron/engine/format/vhdx/region-table';
+} from '../../../electron/engine/formats/vhdx/region-table';
+import type { RegionEntry } from '../../../electron/engine/formats/vhdx/region-table';
 
 const MIB = 1024 * 1024;
 const bat: RegionEntry = { guid: REGION_GUID.bat, fileOffset: 3 * MIB, length: MIB, required: true };

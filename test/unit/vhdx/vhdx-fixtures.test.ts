@@ -4,15 +4,20 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
-import { HEADER_OFFSETS, HEADER_SIZE, parseHeader, serializeHeader } from '../../../electron/engine/format/vhdx/header';
+import {
+  HEADER_OFFSETS,
+  HEADER_SIZE,
+  parseHeader,
+  serializeHeader,
+} from '../../../electron/engine/formats/vhdx/header';
 import {
   REGION_TABLE_OFFSETS,
   REGION_TABLE_SIZE,
   parseRegionTable,
   serializeRegionTable,
-} from '../../../electron/engine/format/vhdx/region-table';
+} from '../../../electron/engine/formats/vhdx/region-table';
 import { openImage } from '../../../electron/engine/image/open-image';
-import { VhdxImage } from '../../../electron/engine/image/vhdx-image';
+import { VhdxImage } from '../../../electron/engine/formats/vhdx/vhdx-image';
 import { hashImage } from '../../../electron/engine/ops/hash';
 import { repairImage } from '../../../electron/engine/ops/repair';
 import { copyFixture, entryOf, fixturePath, fixturesAvailable, manifest } from '../../helpers/fixtures';

@@ -3,10 +3,15 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HEADER_OFFSETS, HEADER_SIZE, parseHeader, serializeHeader } from '../../../electron/engine/format/vhdx/header';
-import { readGuid } from '../../../electron/engine/format/vhdx/guid';
+import {
+  HEADER_OFFSETS,
+  HEADER_SIZE,
+  parseHeader,
+  serializeHeader,
+} from '../../../electron/engine/formats/vhdx/header';
+import { readGuid } from '../../../electron/engine/formats/vhdx/guid';
 import { openImage } from '../../../electron/engine/image/open-image';
-import type { VhdxImage } from '../../../electron/engine/image/vhdx-image';
+import type { VhdxImage } from '../../../electron/engine/formats/vhdx/vhdx-image';
 import { hashImage } from '../../../electron/engine/ops/hash';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { qemuVirtualSize, run, tools } from '../../helpers/tools';

@@ -1,0 +1,96 @@
+// The seam every image format plugs into, in the spirit of qemu's BlockDriver table: a format is one folder under
+// formats/ with a driver, and one entry in formats/table.ts. Operations ask the driver (or its capabilities);
+// none compares format names.
+import type { DiskType, ImageCapabilities } from '../../../shared/image';
+import type { PlatterError } from '../errors';
+import type { DiskImage, ImageFormat } from '../image/disk-image';
+import type { RandomAccessFile } from '../io/random-access-file';
+import type { AddProblem } from '../ops/check-problems';
+import type { JobControl } from '../ops/progress';
+import type { OutputDriver } from './output';
+import type { ImageInfo } from './vhd/vhd-info';
+import type { VhdxInfo } from './vhdx/vhdx-info';
+
+/** Deepest differencing chain followed before giving up (Hyper-V itself stops far earlier). */
+export const MAX_CHAIN_DEPTH = 64;
+
+/** Opens a differencing disk's parent; the one opener (open-image.ts) owns the depth and cycle checks. */
+export type ParentOpener = (path: string) => Promise<DiskImage>;
+
+/** A parent as the child records it, in one shape for every format. */
+export interface ParentRecord {
+  /** What the child's link names: the parent's UUID (VHD) or DataWriteGuid (VHDX). */
+  readonly uuid: string;
+  /** The name to show for it: the recorded file name, or the first recorded path. */
+  readonly name: string;
+  /** ISO 8601; null where the format records none. */
+  readonly timestamp: string | null;
+  readonly locators: readonly { readonly platform: string; readonly path: string | null }[];
+  /** Where the parent was found (with the right identity), or null. */
+  readonly resolvedPath: string | null;
+}
+
+/** Each format's own facts, as `platter info --json` prints them (a new format adds its own here). */
+export type FormatInfo = ImageInfo | VhdxInfo;
+
+/** What `describe` reads from an image's headers and block table (never its data). */
+export interface Description {
+  readonly info: FormatInfo;
+  readonly diskType: DiskType;
+  readonly virtualSize: number;
+  readonly fileSize: number;
+  /** Null for a format or type without blocks (fixed VHD). */
+  readonly blockSize: number | null;
+  /** Each block's state; null when every byte is in the file (fixed disks). */
+  readonly blockStates: readonly ('allocated' | 'partial' | 'zero' | 'parent')[] | null;
+  /** Bytes of the virtual disk this file holds itself. */
+  readonly allocatedBytes: number;
+  /** What a child's link to this image names (see ParentRecord.uuid). */
+  readonly identity: string;
+  readonly parent: ParentRecord | null;
+  /** Why `parent.resolvedPath` is null. */
+  readonly parentError: PlatterError | null;
+  readonly warnings: readonly string[];
+}
+
+/** What `check --repair` changed (or would change). */
+export interface RepairChange {
+  /** The problem it fixes, as `check` names it. */
+  readonly code: string;
+  /** Where in the file it writes. */
+  readonly offset: number;
+  readonly message: string;
+  /** For a dropped block: the virtual byte range [start, end) that now reads as zeros (or from the parent). */
+  readonly virtualRange?: { readonly start: number; readonly end: number };
+}
+
+export interface FormatDriver {
+  readonly format: ImageFormat;
+  /** How messages name it: "VHD", "VHDX", "raw disk image". */
+  readonly name: string;
+  /** File name endings, lower case, with the dot; the first is what new files of this format are named. */
+  readonly extensions: readonly string[];
+  /** Whether the file carries this format's signature. The raw driver answers yes to anything (it is last). */
+  probe(file: RandomAccessFile): Promise<boolean>;
+  /** Reads the image whose file is open, its parents through `openParent`. Closes nothing on failure. */
+  open(file: RandomAccessFile, openParent: ParentOpener): Promise<DiskImage>;
+  /** What a child's link names for the file at `path`, or null when it is not a readable image of this format. */
+  identity(path: string): Promise<string | null>;
+  /** Absent for raw: there is nothing to describe but its size. */
+  describe?(path: string): Promise<Description>;
+  /** Adds the structure's problems; absent for raw, which has no structure. */
+  check?(file: RandomAccessFile, add: AddProblem): Promise<void>;
+  /** Fixes what can be fixed without guessing, in place (or plans it, for a dry run). */
+  repair?(file: RandomAccessFile, dryRun: boolean, control: JobControl): Promise<RepairOutcome>;
+  /** What Platter can do with an image of this format and type. */
+  capabilities(diskType: DiskType): ImageCapabilities;
+  /** Absent: Platter does not write this format. */
+  readonly output?: OutputDriver;
+}
+
+export interface RepairOutcome {
+  /** What was changed (or, for a dry run, would be). */
+  readonly changes: readonly RepairChange[];
+  /** True when the image was changed (the caller checks it again). */
+  readonly changed: boolean;
+}

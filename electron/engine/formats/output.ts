@@ -1,0 +1,46 @@
+// The one writer interface for every output format: create and convert settle a layout with the format's driver
+// (every option checked before a byte is written), then the driver writes the source's content through the one
+// content pump (ops/content-pump.ts). A new, empty disk is written from a source of zeros.
+import type { DiskImage } from '../image/disk-image';
+import type { RandomAccessFile } from '../io/random-access-file';
+import type { ContentOptions } from '../ops/write-content';
+import type { Preset } from '../ops/presets';
+
+/** What the caller asks for; each driver refuses what its format cannot record, with the option to leave out. */
+export interface OutputRequest {
+  /** The source's size (convert) or the size asked for (create). */
+  readonly size: number;
+  readonly type?: 'fixed' | 'dynamic';
+  readonly blockSize?: number;
+  /** Write every byte, zeros included (no holes). */
+  readonly preallocate?: boolean;
+  readonly logicalSectorSize?: 512 | 4096;
+  readonly physicalSectorSize?: 512 | 4096;
+  readonly preset?: Preset | null;
+  /** Convert: a size that is not a whole sector of the new format grows to one (the source reads zeros there). */
+  readonly roundUp?: boolean;
+}
+
+/** The settled shape of the new image. */
+export interface OutputLayout {
+  readonly virtualSize: number;
+  /** Null for a raw image, which has no type. */
+  readonly diskType: 'fixed' | 'dynamic' | null;
+  readonly blockSize: number | null;
+  readonly preallocate: boolean;
+  readonly logicalSectorSize: 512 | 4096;
+  readonly physicalSectorSize: 512 | 4096;
+}
+
+export interface Written {
+  readonly fileSize: number;
+  /** The new image's identity (VHD UUID, VHDX DataWriteGuid); null for raw. */
+  readonly identity: string | null;
+}
+
+export interface OutputDriver {
+  /** Checks the request (BAD_ARGUMENT or BAD_SIZE, with a remedy) and settles the layout. */
+  layout(request: OutputRequest): OutputLayout;
+  /** Writes `source` into the empty `file` as a new image of `layout`. */
+  write(file: RandomAccessFile, source: DiskImage, layout: OutputLayout, pump: ContentOptions): Promise<Written>;
+}

@@ -1,0 +1,116 @@
+import { UNALLOCATED } from './bat';
+import { sectorRuns } from './bitmap';
+import { SECTOR } from '../fields';
+import { checkReadRange } from '../../image/disk-image';
+import { layeredExtents, readBeneath } from '../../image/layers';
+import type { DiskImage, Extent } from '../../image/disk-image';
+import type { RandomAccessFile } from '../../io/random-access-file';
+import type { VhdStructure } from './vhd-structure';
+
+const BITMAP_CACHE_BYTES = 8 * 1024 * 1024;
+
+/** A fixed, dynamic or differencing VHD, read through its parent when it has one. */
+export class VhdImage implements DiskImage {
+  readonly format = 'vhd' as const;
+  private readonly bitmaps = new Map<number, Uint8Array>();
+
+  constructor(
+    private readonly file: RandomAccessFile,
+    readonly structure: VhdStructure,
+    readonly parent: DiskImage | null,
+  ) {}
+
+  get path(): string {
+    return this.file.path;
+  }
+
+  /** The underlying file, for operations that copy structures verbatim. */
+  get sourceFile(): RandomAccessFile {
+    return this.file;
+  }
+
+  get virtualSize(): number {
+    return this.structure.virtualSize;
+  }
+
+  async read(target: Uint8Array, position: number): Promise<void> {
+    checkReadRange(this, target.length, position);
+    const { bat, header } = this.structure;
+    if (!bat || !header) return this.file.read(target, position);
+    const blockSize = header.blockSize;
+    let done = 0;
+    while (done < target.length) {
+      const pos = position + done;
+      const block = Math.floor(pos / blockSize);
+      const inBlock = pos - block * blockSize;
+      const length = Math.min(blockSize - inBlock, target.length - done);
+      const segment = target.subarray(done, done + length);
+      const entry = bat[block]!;
+      if (entry === UNALLOCATED) await this.readBeneath(segment, pos);
+      else await this.readAllocated(segment, pos, entry * SECTOR, inBlock, block);
+      done += length;
+    }
+  }
+
+  /** Bytes not held by this file: the parent's for a differencing disk, zeros otherwise. */
+  private readBeneath(segment: Uint8Array, position: number): Promise<void> {
+    return readBeneath(this.parent, segment, position);
+  }
+
+  private async readAllocated(
+    segment: Uint8Array,
+    position: number,
+    blockStart: number,
+    inBlock: number,
+    block: number,
+  ) {
+    const bitmap = await this.bitmap(block, blockStart);
+    const dataStart = blockStart + this.structure.bitmapSize;
+    const firstSector = Math.floor(inBlock / SECTOR);
+    const endSector = Math.ceil((inBlock + segment.length) / SECTOR);
+    for (const run of sectorRuns(bitmap, firstSector, endSector - firstSector)) {
+      const from = Math.max(run.first * SECTOR, inBlock);
+      const to = Math.min((run.first + run.count) * SECTOR, inBlock + segment.length);
+      const part = segment.subarray(from - inBlock, to - inBlock);
+      if (run.set) await this.file.read(part, dataStart + from);
+      else await this.readBeneath(part, position + (from - inBlock));
+    }
+  }
+
+  private async bitmap(block: number, blockStart: number): Promise<Uint8Array> {
+    const cached = this.bitmaps.get(block);
+    if (cached) return cached;
+    const size = this.structure.bitmapSize;
+    if ((this.bitmaps.size + 1) * size > BITMAP_CACHE_BYTES) this.bitmaps.clear();
+    const bitmap = await this.file.readAt(blockStart, size);
+    this.bitmaps.set(block, bitmap);
+    return bitmap;
+  }
+
+  async extents(): Promise<Extent[]> {
+    const { bat, header } = this.structure;
+    const size = this.virtualSize;
+    if (!bat || !header) return this.file.extents(size);
+    const beneath = this.parent ? await this.parent.extents() : [];
+    return layeredExtents(
+      bat.length,
+      header.blockSize,
+      size,
+      (block) => (bat[block] === UNALLOCATED ? 'beneath' : 'data'),
+      beneath,
+    );
+  }
+
+  /** Per block: held in this file, reading as zeros, or read from the parent. */
+  blockStates(): ('allocated' | 'zero' | 'parent')[] {
+    const { bat } = this.structure;
+    if (!bat) return [];
+    const empty = this.structure.footer.diskType === 'differencing' ? 'parent' : 'zero';
+    return Array.from(bat, (entry) => (entry === UNALLOCATED ? empty : 'allocated'));
+  }
+
+  async close(): Promise<void> {
+    await this.file.close();
+    await this.parent?.close();
+  }
+}

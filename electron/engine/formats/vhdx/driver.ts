@@ -1,0 +1,55 @@
+// The VHDX driver: fixed, dynamic and differencing disks (Hyper-V, Windows 8 and later, WSL 2, Docker Desktop),
+// read as their log's replay leaves them.
+import { FORMAT_EXTENSIONS } from '../../../../shared/formats';
+import type { FormatDriver } from '../driver';
+import { hasVhdxSignature } from './file-identifier';
+import { vhdxOutput } from './output';
+import { checkVhdx } from './vhdx-check';
+import { openVhdx, readVhdxDataWriteGuid } from './vhdx-image';
+import { readVhdxInfo } from './vhdx-info';
+import { repairVhdx } from './vhdx-repair';
+
+export const vhdxDriver: FormatDriver = {
+  format: 'vhdx',
+  name: 'VHDX',
+  extensions: FORMAT_EXTENSIONS.vhdx,
+  probe: async (file) => file.size >= 8 && hasVhdxSignature(await file.readAt(0, 8)),
+  open: openVhdx,
+  identity: readVhdxDataWriteGuid,
+  async describe(path) {
+    const { info, states, parentError } = await readVhdxInfo(path);
+    const p = info.parent;
+    const byPlatform = (name: string) => p?.locators.find((l) => l.platform === name)?.path;
+    return {
+      info,
+      diskType: info.diskType,
+      virtualSize: info.virtualSize,
+      fileSize: info.fileSize,
+      blockSize: info.blockSize,
+      blockStates: states,
+      allocatedBytes: info.allocatedBlocks * info.blockSize,
+      identity: info.dataWriteGuid,
+      parent: p && {
+        uuid: p.linkage,
+        name: byPlatform('relative_path') ?? byPlatform('absolute_win32_path') ?? byPlatform('volume_path') ?? '',
+        timestamp: null,
+        locators: p.locators,
+        resolvedPath: p.resolvedPath,
+      },
+      parentError,
+      warnings: info.warnings,
+    };
+  },
+  check: checkVhdx,
+  repair: (file, dryRun) => repairVhdx(file, dryRun),
+  // Differencing VHDX children are read; writing them (merge, set-parent, children, their resize) comes next.
+  capabilities: (diskType) => ({
+    compact: diskType === 'dynamic',
+    resize: diskType !== 'differencing',
+    merge: false,
+    setParent: false,
+    createChild: false,
+    repair: true,
+  }),
+  output: vhdxOutput,
+};

@@ -1,0 +1,75 @@
+// What the app knows of each image format before it asks: the file name endings, and what a new image of each
+// writable format takes. The engine's format drivers (electron/engine/formats/) read the same table, so a wizard
+// offers exactly the options the engine accepts.
+import { KiB, MiB, TiB, VHD_MAX_SIZE } from './units';
+
+export const FORMAT_EXTENSIONS = {
+  vhd: ['.vhd'],
+  vhdx: ['.vhdx', '.avhdx'],
+  raw: ['.img', '.raw', '.bin', '.iso', '.dd'],
+} as const;
+
+export type FormatName = keyof typeof FORMAT_EXTENSIONS;
+export const FORMAT_NAMES = Object.keys(FORMAT_EXTENSIONS) as FormatName[];
+
+/** File extensions the app opens as images; anything else with no signature is a raw disk. */
+export const IMAGE_EXTENSIONS: readonly string[] = [...FORMAT_EXTENSIONS.vhd, ...FORMAT_EXTENSIONS.vhdx];
+export const RAW_EXTENSIONS: readonly string[] = FORMAT_EXTENSIONS.raw;
+
+export interface BlockSizeRange {
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+  /** The sizes every consumer of the format accepts (Windows takes only these for a VHD). */
+  readonly portable: readonly number[];
+}
+
+/** What a new image of a format can be asked to be. */
+export interface OutputOptions {
+  /** What the wizard calls it. */
+  readonly label: string;
+  /** The types it can be created as; empty for raw, which has none. */
+  readonly types: readonly ('fixed' | 'dynamic')[];
+  /** Powers of two in this range, for dynamic disks; null when the format has no blocks. */
+  readonly blockSizes: BlockSizeRange | null;
+  /** Whether it records logical and physical sector sizes (512 or 4096). */
+  readonly sectorSizes: boolean;
+  /** Whether every byte can be written out (a fixed VHD or raw image with no holes). */
+  readonly preallocate: boolean;
+  /** Largest virtual size, in bytes. */
+  readonly maxSize: number;
+  /** Whether the Image view can open what is written. */
+  readonly describable: boolean;
+}
+
+export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
+  vhd: {
+    label: 'VHD',
+    types: ['dynamic', 'fixed'],
+    blockSizes: { min: 512 * KiB, max: 256 * MiB, default: 2 * MiB, portable: [512 * KiB, 2 * MiB] },
+    sectorSizes: false,
+    preallocate: true,
+    maxSize: VHD_MAX_SIZE,
+    describable: true,
+  },
+  vhdx: {
+    label: 'VHDX',
+    types: ['dynamic', 'fixed'],
+    blockSizes: { min: 1 * MiB, max: 256 * MiB, default: 32 * MiB, portable: [1 * MiB, 32 * MiB] },
+    sectorSizes: true,
+    preallocate: false,
+    maxSize: 64 * TiB,
+    describable: true,
+  },
+  raw: {
+    label: 'raw disk image',
+    types: [],
+    blockSizes: null,
+    sectorSizes: false,
+    preallocate: true,
+    maxSize: Number.MAX_SAFE_INTEGER,
+    describable: false,
+  },
+};
+
+export const SECTOR_SIZES: readonly (512 | 4096)[] = [512, 4096];
