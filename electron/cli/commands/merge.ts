@@ -11,12 +11,15 @@ export const mergeCommand: Command = {
   --json         print the result as JSON
   --quiet        no progress bar
 
-The parent is changed in place: other children of the same parent (found in the child's folder) are named in
-a warning, since they will read the merged content beneath their own changes. If the merge is interrupted, the
-child is left intact and the parent partly merged: run the same merge again to complete it.
+A VHD child merges into its VHD parent, a VHDX child (a Hyper-V checkpoint, .avhdx) into its VHDX parent.
+The parent is changed in place. Other children of the same parent would read the merged content beneath their
+own changes, so the merge is refused, changing nothing, while any are found (in the child's and the parent's
+folders, their subfolders and the child's sibling folders). If the merge is interrupted, the child is left
+intact and the parent partly merged: run the same merge again to complete it.
 
-Example:
-  platter merge snapshot.vhd`,
+Examples:
+  platter merge snapshot.vhd
+  platter merge "Windows 11_4B1C....avhdx"`,
   options: { 'keep-child': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } },
   positionals: [1, 1],
   async run(values, [child], io) {

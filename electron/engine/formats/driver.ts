@@ -76,6 +76,10 @@ export interface FormatDriver {
   open(file: RandomAccessFile, openParent: ParentOpener): Promise<DiskImage>;
   /** What a child's link names for the file at `path`, or null when it is not a readable image of this format. */
   identity(path: string): Promise<string | null>;
+  /** The identity of the parent a differencing disk of this format at `path` links to, or null. */
+  linkedParent?(path: string): Promise<string | null>;
+  /** Writes the differencing `child` (opened by this driver, through its parent) into its parent; blocks merged. */
+  merge?(child: DiskImage, control: JobControl): Promise<number>;
   /** Absent for raw: there is nothing to describe but its size. */
   describe?(path: string): Promise<Description>;
   /** Adds the structure's problems; absent for raw, which has no structure. */

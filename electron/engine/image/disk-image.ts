@@ -18,6 +18,8 @@ export interface DiskImage {
   readonly virtualSize: number;
   /** Fills `target` with the virtual disk's bytes from `position`; the range must lie within the virtual size. */
   read(target: Uint8Array, position: number): Promise<void>;
+  /** A differencing disk's parent, open with it; null or absent for a disk of its own. */
+  readonly parent?: DiskImage | null;
   /** The virtual disk as sorted, merged extents covering [0, virtualSize), resolved through any parents. */
   extents(): Promise<Extent[]>;
   close(): Promise<void>;

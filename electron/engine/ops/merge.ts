@@ -1,17 +1,9 @@
 import { readdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { PlatterError, fromFsError, throwIfAborted } from '../errors';
-import { UNALLOCATED } from '../formats/vhd/bat';
-import { sectorRuns } from '../formats/vhd/bitmap';
-import { SECTOR } from '../formats/fields';
+import { PlatterError, fromFsError } from '../errors';
+import { driverFor, driverNamedBy } from '../formats/table';
 import { openImage } from '../image/open-image';
-import { probeVhd } from '../formats/vhd/probe';
 import { RandomAccessFile } from '../io/random-access-file';
-import { VhdImage } from '../formats/vhd/vhd-image';
-import { readVhdStructure } from '../formats/vhd/vhd-structure';
-import { PUMP_CHUNK } from './content-pump';
-import { InPlaceVhdWriter } from '../formats/vhd/in-place-writer';
-import { progressReporter } from './progress';
 import type { JobControl } from './progress';
 
 export interface MergeOptions {
@@ -46,27 +38,18 @@ async function nearbyFolders(childPath: string, parentPath: string): Promise<str
   return [...new Set([...own, ...around])];
 }
 
-/** Differencing VHDs in `folders` whose parent UUID is `uuid` (skipping `except`). */
-async function childrenOf(folders: readonly string[], uuid: string, except: string): Promise<string[]> {
+/** Differencing disks in `folders` that link to the parent identity `identity` (skipping `except`). */
+async function childrenOf(folders: readonly string[], identity: string, except: string): Promise<string[]> {
   const found: string[] = [];
   let scanned = 0;
   for (const folder of folders) {
     for (const name of await readdir(folder).catch(() => [] as string[])) {
       if (++scanned > MAX_SCANNED) return found;
-      if (!/\.vhd$/i.test(name)) continue;
       const path = join(folder, name);
-      if (path === except) continue;
-      const file = await RandomAccessFile.open(path).catch(() => null);
-      if (!file) continue;
-      try {
-        if (!(await probeVhd(file))) continue;
-        const s = await readVhdStructure(file);
-        if (s.header && s.footer.diskType === 'differencing' && s.header.parentUuid === uuid) found.push(path);
-      } catch {
-        // Unreadable neighbours are not ours to judge here.
-      } finally {
-        await file.close();
-      }
+      const driver = driverNamedBy(name);
+      if (path === except || !driver?.linkedParent) continue;
+      // Unreadable neighbours are not ours to judge here: they answer null.
+      if ((await driver.linkedParent(path)) === identity) found.push(path);
     }
   }
   return found;
@@ -99,22 +82,24 @@ export async function mergeImage(options: MergeOptions, control: JobControl = {}
     throw err;
   });
   try {
-    if (!(child instanceof VhdImage) || child.structure.footer.diskType !== 'differencing' || !child.parent) {
+    const driver = driverFor(child.format);
+    if (!child.parent) {
       throw new PlatterError(
         'BAD_ARGUMENT',
         `${childPath} is not a differencing disk`,
-        'merge takes a child VHD and writes it into its parent',
+        'merge takes a differencing (child) disk and writes it into its parent',
       );
     }
-    if (!(child.parent instanceof VhdImage))
+    if (!driver.merge)
       throw new PlatterError(
         'UNSUPPORTED',
-        `the parent of ${childPath} is not a VHD`,
-        'only VHD parents can be merged into',
+        `Platter does not merge ${driver.name} children yet`,
+        'convert the child to a disk of its own',
       );
     const parentPath = child.parent.path;
     const folders = await nearbyFolders(childPath, parentPath);
-    const grandchildren = await childrenOf(folders, child.structure.footer.uuid, childPath);
+    const childIdentity = (await driver.identity(childPath)) ?? '';
+    const grandchildren = await childrenOf(folders, childIdentity, childPath);
     if (grandchildren.length > 0 && !options.keepChild) {
       throw new PlatterError(
         'BAD_ARGUMENT',
@@ -123,16 +108,17 @@ export async function mergeImage(options: MergeOptions, control: JobControl = {}
       );
     }
     // Every other child of the parent reads the parent where it holds nothing: writing into it changes them.
-    const siblings = await childrenOf(folders, child.parent.structure.footer.uuid, childPath);
+    const parentIdentity = (await driverFor(child.parent.format).identity(parentPath)) ?? '';
+    const siblings = await childrenOf(folders, parentIdentity, childPath);
     if (siblings.length > 0) {
       throw new PlatterError(
         'BAD_ARGUMENT',
         `${parentPath} is also the parent of ${siblings.join(', ')}: merging ${childPath} into it would change what ${siblings.length === 1 ? 'that disk reads' : 'those disks read'}; nothing was changed`,
-        `to keep them, write the child out as a disk of its own instead: \`platter convert ${childPath} merged.vhd\``,
+        `to keep them, write the child out as a disk of its own instead: \`platter convert ${childPath} merged${driver.extensions[0]}\``,
         { path: childPath, siblings },
       );
     }
-    const mergedBlocks = await copyIntoParent(child, parentPath, control).catch((err: unknown) => {
+    const mergedBlocks = await driver.merge(child, control).catch((err: unknown) => {
       throw stoppedPartWay(err, childPath, parentPath);
     });
     await child.close();
@@ -155,54 +141,5 @@ export async function mergeImage(options: MergeOptions, control: JobControl = {}
   } finally {
     await child.close();
     await claim.close();
-  }
-}
-
-async function copyIntoParent(child: VhdImage, parentPath: string, control: JobControl): Promise<number> {
-  const { bat, header, bitmapSize, virtualSize } = child.structure;
-  const blockSize = header!.blockSize;
-  const source = child.sourceFile;
-  const writer = await InPlaceVhdWriter.open(parentPath);
-  try {
-    if (writer.structure.virtualSize < virtualSize) {
-      throw new PlatterError(
-        'BAD_SIZE',
-        `the parent ${parentPath} is smaller than its child`,
-        'resize the parent to the child’s size first',
-      );
-    }
-    const blocks = bat!.reduce((n, e) => (e === UNALLOCATED ? n : n + 1), 0);
-    const progress = progressReporter(control, 'merging', blocks * blockSize);
-    const buffer = new Uint8Array(Math.min(PUMP_CHUNK, blockSize));
-    // A dynamic or differencing parent is written copy on write under an undo journal: the merge then completes,
-    // or the parent is put back as it was. A fixed parent is written in place: a merge cut short is finished by
-    // running it again.
-    const guarded = writer.structure.bat
-      ? (change: () => Promise<void>) => writer.undoable('merge', change)
-      : (change: () => Promise<void>) => change();
-    await guarded(async () => {
-      for (let block = 0; block < bat!.length; block++) {
-        const entry = bat![block]!;
-        if (entry === UNALLOCATED) continue;
-        throwIfAborted(control.signal);
-        const blockStart = entry * SECTOR;
-        const used = Math.min(blockSize, virtualSize - block * blockSize);
-        const bitmap = await source.readAt(blockStart, bitmapSize);
-        for (const run of sectorRuns(bitmap, 0, used / SECTOR)) {
-          if (!run.set) continue;
-          for (let off = run.first * SECTOR; off < (run.first + run.count) * SECTOR; off += buffer.length) {
-            const piece = buffer.subarray(0, Math.min(buffer.length, (run.first + run.count) * SECTOR - off));
-            await source.read(piece, blockStart + bitmapSize + off);
-            await writer.write(block * blockSize + off, piece);
-          }
-        }
-        progress.add(blockSize);
-      }
-    });
-    if (!writer.structure.bat) await writer.sync(); // the journal's end flushed a sparse parent already
-    progress.finish();
-    return blocks;
-  } finally {
-    await writer.close();
   }
 }

@@ -13,7 +13,7 @@ describe.skipIf(!fixturesAvailable)('image details of real images', () => {
     expect(details.capabilities.compact).toBe(
       details.diskType === 'dynamic' || (details.format === 'vhd' && details.diskType === 'differencing'),
     );
-    expect(details.capabilities.merge).toBe(details.format === 'vhd' && details.diskType === 'differencing');
+    expect(details.capabilities.merge).toBe(details.diskType === 'differencing');
     if (details.diskType === 'fixed' && details.format === 'vhd') {
       expect(details.allocation).toBeNull();
     } else {
@@ -47,13 +47,13 @@ describe.skipIf(!fixturesAvailable)('image details of real images', () => {
     });
   });
 
-  it('a differencing VHDX is not offered merge, set-parent or children, which Platter does not write for it yet', async () => {
+  it('a differencing VHDX is offered merge, not set-parent or children, which Platter does not write for it yet', async () => {
     const details = await imageDetails(fixturePath('vhdx/hyperv-differencing-parent-missing-8g.avhdx'));
     expect(details.diskType).toBe('differencing');
     expect(details.capabilities).toEqual({
       compact: false,
       resize: false,
-      merge: false,
+      merge: true,
       setParent: false,
       createChild: false,
       repair: true,

@@ -5,6 +5,7 @@ import { vhdOutput } from './output';
 import { findParent, readParentReference } from './parent-reference';
 import { probeVhd, readVhdUuid } from './probe';
 import { checkVhd } from './vhd-check';
+import { mergeVhdChild, vhdLinkedParent } from './vhd-merge';
 import { VhdImage } from './vhd-image';
 import { readVhdInfo } from './vhd-info';
 import { repairVhd } from './vhd-repair';
@@ -22,6 +23,8 @@ export const vhdDriver: FormatDriver = {
     return new VhdImage(file, structure, await openParent(await findParent(file.path, ref, readVhdUuid)));
   },
   identity: readVhdUuid,
+  linkedParent: vhdLinkedParent,
+  merge: mergeVhdChild,
   async describe(path) {
     const { info, states, allocatedBytes, parentError } = await readVhdInfo(path);
     return {

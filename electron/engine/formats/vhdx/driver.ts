@@ -5,7 +5,8 @@ import type { FormatDriver } from '../driver';
 import { hasVhdxSignature } from './file-identifier';
 import { vhdxOutput } from './output';
 import { checkVhdx } from './vhdx-check';
-import { openVhdx, readVhdxDataWriteGuid } from './vhdx-image';
+import { openVhdx, readVhdxDataWriteGuid, readVhdxParentLinkage } from './vhdx-image';
+import { mergeVhdxChild } from './vhdx-merge';
 import { readVhdxInfo } from './vhdx-info';
 import { repairVhdx } from './vhdx-repair';
 
@@ -16,6 +17,8 @@ export const vhdxDriver: FormatDriver = {
   probe: async (file) => file.size >= 8 && hasVhdxSignature(await file.readAt(0, 8)),
   open: openVhdx,
   identity: readVhdxDataWriteGuid,
+  linkedParent: readVhdxParentLinkage,
+  merge: (child, control) => mergeVhdxChild(child, control),
   async describe(path) {
     const { info, states, parentError } = await readVhdxInfo(path);
     const p = info.parent;
@@ -46,7 +49,7 @@ export const vhdxDriver: FormatDriver = {
   capabilities: (diskType) => ({
     compact: diskType === 'dynamic',
     resize: diskType !== 'differencing',
-    merge: false,
+    merge: diskType === 'differencing',
     setParent: false,
     createChild: false,
     repair: true,

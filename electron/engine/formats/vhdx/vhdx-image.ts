@@ -230,6 +230,21 @@ export async function findVhdxParent(childPath: string, locator: VhdxParentLocat
   );
 }
 
+/** The parent_linkage a differencing VHDX at `path` records (its parent's DataWriteGuid), or null. */
+export async function readVhdxParentLinkage(path: string): Promise<string | null> {
+  let file: RandomAccessFile | undefined;
+  try {
+    file = await RandomAccessFile.open(path);
+    if (file.size < 8 || !hasVhdxSignature(await file.readAt(0, 8))) return null;
+    const { metadata } = await readVhdxStructure(await withLogReplayed(file));
+    return metadata.hasParent ? (metadata.parentLocator?.parentLinkage ?? null) : null;
+  } catch {
+    return null;
+  } finally {
+    await file?.close();
+  }
+}
+
 /** The DataWriteGuid of the VHDX at `path` (what a child's parent_linkage names), or null when it is not one. */
 export async function readVhdxDataWriteGuid(path: string): Promise<string | null> {
   let file: RandomAccessFile | undefined;

@@ -1,0 +1,108 @@
+// Merging a differencing VHDX that Hyper-V made (a checkpoint, .avhdx) into its VHDX parent: the parent then
+// reads as the child did, in Platter and in qemu-img, and qemu-img checks it clean. The fixture's parent is not
+// available, so one is written with the DataWriteGuid the child links to.
+import { copyFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VhdxWriter } from '../../../electron/engine/formats/vhdx/vhdx-writer';
+import { randomGuid } from '../../../electron/engine/formats/vhdx/guid';
+import { openImage } from '../../../electron/engine/image/open-image';
+import { writeNewFile } from '../../../electron/engine/io/output-file';
+import { convertImage } from '../../../electron/engine/ops/convert';
+import { mergeImage } from '../../../electron/engine/ops/merge';
+import { writeBlockContent } from '../../../electron/engine/ops/write-content';
+import { platter } from '../../helpers/cli';
+import { writeRaw } from '../../helpers/data';
+import { copyFixture, fixturesAvailable } from '../../helpers/fixtures';
+import { useTempDirs } from '../../helpers/temp-dir';
+import { pyvhdiChainHash, qemuCheckProblems, runStatus, sha256Stream, tools } from '../../helpers/tools';
+
+const tempDir = useTempDirs();
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const CHILD = 'vhdx/hyperv-differencing-parent-missing-8g.avhdx';
+/** The name the child's relative_path locator gives its parent. */
+const PARENT_NAME = 'Generation 1_49C4BAF3-4B25-4406-8C4B-D39E65C32385.avhdx';
+const PARENT_LINKAGE = 'ff34003b-11ed-4cf8-a166-b2be05e20b80';
+
+/** The Hyper-V checkpoint and a parent for it with data of its own, whose blocks are `blockSize`. */
+async function chain(dir: string, blockSize: number): Promise<{ child: string; parent: string }> {
+  const child = await copyFixture(CHILD, dir);
+  const raw = join(dir, 'parent.img');
+  await writeRaw(raw, 8 * GiB, [
+    [0, 3 * MiB],
+    [100 * MiB + 4096, 5 * MiB],
+    [4 * GiB, MiB],
+  ]);
+  const parent = join(dir, PARENT_NAME);
+  const source = await openImage(raw, { allowRaw: true });
+  try {
+    const layout = {
+      virtualSize: 8 * GiB,
+      type: 'dynamic',
+      blockSize,
+      logicalSectorSize: 512,
+      physicalSectorSize: 4096,
+    } as const;
+    await writeNewFile(parent, undefined, async (file) => {
+      const writer = new VhdxWriter(file, layout, { dataWriteGuid: PARENT_LINKAGE, page83Data: randomGuid() });
+      await writeBlockContent(source, writer, { phase: 'writing', preallocate: false });
+    });
+  } finally {
+    await source.close();
+  }
+  return { child, parent };
+}
+
+/** Whether qemu-img reads `a` and `b` (raw unless named .vhdx) as the same disk; it skips zeros on both sides. */
+async function sameInQemu(a: string, b: string): Promise<boolean> {
+  const format = (p: string) => (p.endsWith('.avhdx') || p.endsWith('.vhdx') ? 'vhdx' : 'raw');
+  const { code } = await runStatus('qemu-img', ['compare', '-q', '-f', format(a), '-F', format(b), a, b]);
+  return code === 0;
+}
+
+describe.runIf(fixturesAvailable && tools.qemuImg)('merge of a differencing VHDX', () => {
+  it.each([
+    ['32 MiB blocks (larger than the child’s 2 MiB)', 32 * MiB, true],
+    ['1 MiB blocks (smaller than the child’s)', MiB, false],
+  ])('into a dynamic parent of %s: the parent reads as the child did', async (_name, blockSize, withLibvhdi) => {
+    const dir = await tempDir();
+    const { child, parent } = await chain(dir, blockSize);
+    // The chain as Platter reads it, written out; libvhdi reads the chain alike: the truth the merge must keep.
+    const expected = join(dir, 'expected.img');
+    await convertImage({ input: child, output: expected });
+    if (withLibvhdi && tools.pyvhdi) expect(await pyvhdiChainHash(child)).toBe(await sha256Stream(expected));
+    expect(await sameInQemu(parent, expected)).toBe(false);
+    const result = await platter('merge', child, '--quiet');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    await expect(stat(child)).rejects.toThrow();
+    expect(await qemuCheckProblems(parent, 'vhdx')).toBeNull();
+    expect(await sameInQemu(parent, expected)).toBe(true);
+    const merged = join(dir, 'merged.img');
+    await convertImage({ input: parent, output: merged });
+    expect(await sameInQemu(merged, expected)).toBe(true);
+  });
+
+  it('is refused, changing nothing, while the parent has another child beside it', async () => {
+    const dir = await tempDir();
+    const { child, parent } = await chain(dir, 32 * MiB);
+    const sibling = join(dir, 'sibling.avhdx');
+    await copyFile(child, sibling);
+    const parentBefore = await sha256Stream(parent);
+    const error = await mergeImage({ child }).catch((e: unknown) => e as { code: string; message: string });
+    expect(error).toMatchObject({ code: 'BAD_ARGUMENT' });
+    expect((error as { message: string }).message).toContain(sibling);
+    expect(await sha256Stream(parent)).toBe(parentBefore);
+  });
+
+  it('of a disk with no parent is refused, naming it', async () => {
+    const dir = await tempDir();
+    const { child } = await chain(dir, 32 * MiB);
+    await convertImage({ input: join(dir, 'parent.img'), output: join(dir, 'base.vhd') });
+    const result = await platter('merge', join(dir, 'base.vhd'));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^platter: .* is not a differencing disk - /);
+    expect((await stat(child)).isFile()).toBe(true);
+  });
+});
