@@ -55,6 +55,8 @@ export interface PumpOptions extends JobControl {
   readonly hash?: Hash;
   /** Emit zero runs too (preallocated outputs). */
   readonly includeZeros?: boolean;
+  /** Start here instead of at the disk's first byte (resize's look at what a shrink would cut off). */
+  readonly from?: number;
 }
 
 interface Chunk {
@@ -89,7 +91,7 @@ const ZERO_YIELD_EVERY = 64;
  * disk size, and a buffer is read again only once the writes from it are done.
  */
 export async function pumpContent(source: DiskImage, emit: Emit, options: PumpOptions): Promise<void> {
-  const progress = progressReporter(options, options.phase, source.virtualSize);
+  const progress = progressReporter(options, options.phase, source.virtualSize - (options.from ?? 0));
   const slots = Array.from({ length: PUMP_WINDOW }, () => ({
     buffer: pageAlignedBuffer(PUMP_CHUNK),
     busy: Promise.resolve() as Promise<unknown>,
@@ -103,7 +105,13 @@ export async function pumpContent(source: DiskImage, emit: Emit, options: PumpOp
     return view;
   };
   // Chunk i uses slot i % PUMP_WINDOW; its read waits until the writes from that slot's last chunk are done.
-  const chunks = chunksOf(await source.extents(), zeroNeeded);
+  const from = options.from ?? 0;
+  const extents = (await source.extents()).flatMap((e) =>
+    e.offset + e.length <= from
+      ? []
+      : [{ ...e, offset: Math.max(e.offset, from), length: e.offset + e.length - Math.max(e.offset, from) }],
+  );
+  const chunks = chunksOf(extents, zeroNeeded);
   const pending: { chunk: Chunk; read: Promise<Uint8Array>; slot: (typeof slots)[number] }[] = [];
   let started = 0;
   let zeroChunks = 0;

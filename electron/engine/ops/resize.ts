@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PlatterError, throwIfAborted } from '../errors';
+import { PlatterError } from '../errors';
 import { UNALLOCATED } from '../formats/vhd/bat';
 import { DYNAMIC_HEADER_SIZE, serializeDynamicHeader } from '../formats/vhd/dynamic-header';
 import { SECTOR, alignUp } from '../formats/fields';
@@ -14,7 +14,7 @@ import { blocksEnd, metadataRegions } from '../formats/vhd/vhd-blocks';
 import { VhdImage } from '../formats/vhd/vhd-image';
 import { VhdxImage } from '../formats/vhdx/vhdx-image';
 import type { VhdStructure } from '../formats/vhd/vhd-structure';
-import { PUMP_CHUNK, isAllZero } from './content-pump';
+import { pumpContent } from './content-pump';
 import { CREATOR, checkVirtualSize } from '../formats/vhd/new-vhd';
 import { writeNewFile } from '../io/output-file';
 import type { JobControl } from './progress';
@@ -56,26 +56,20 @@ function resizedFooter(footer: Footer, size: number): Footer {
 
 /** Throws unless everything the disk holds past `from` reads as zeros. */
 async function checkTailIsZero(image: DiskImage, from: number, control: JobControl): Promise<void> {
-  const buffer = new Uint8Array(PUMP_CHUNK);
-  for (const extent of await image.extents()) {
-    const start = Math.max(extent.offset, from);
-    const end = extent.offset + extent.length;
-    if (extent.kind === 'zero' || start >= end) continue;
-    for (let pos = start; pos < end; pos += PUMP_CHUNK) {
-      throwIfAborted(control.signal);
-      const chunk = buffer.subarray(0, Math.min(PUMP_CHUNK, end - pos));
-      await image.read(chunk, pos);
-      if (!isAllZero(chunk)) {
-        const at = pos + chunk.findIndex((b) => b !== 0);
-        throw new PlatterError(
-          'SHRINK_LOSES_DATA',
-          `${image.path} holds data at byte ${at}, past the new end at ${from}; nothing was changed`,
-          'choose a size that keeps all the data (shrink the partitions inside the disk first)',
-          { path: image.path, offset: at },
-        );
-      }
-    }
-  }
+  // The pump emits only runs holding a non-zero byte: the first one is data the shrink would cut off.
+  await pumpContent(
+    image,
+    (data, position) => {
+      const at = position + data.findIndex((b) => b !== 0);
+      throw new PlatterError(
+        'SHRINK_LOSES_DATA',
+        `${image.path} holds data at byte ${at}, past the new end at ${from}; nothing was changed`,
+        'choose a size that keeps all the data (shrink the partitions inside the disk first)',
+        { path: image.path, offset: at },
+      );
+    },
+    { ...(control.signal && { signal: control.signal }), phase: 'checking the end of the disk', from },
+  );
 }
 
 /**

@@ -1,8 +1,8 @@
 // Merging a differencing VHDX that Hyper-V made (a checkpoint, .avhdx) into its VHDX parent: the parent then
 // reads as the child did, in Platter and in qemu-img, and qemu-img checks it clean. The fixture's parent is not
 // available, so one is written with the DataWriteGuid the child links to.
-import { copyFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VhdxWriter } from '../../../electron/engine/formats/vhdx/vhdx-writer';
 import { randomGuid } from '../../../electron/engine/formats/vhdx/guid';
@@ -24,6 +24,16 @@ const CHILD = 'vhdx/hyperv-differencing-parent-missing-8g.avhdx';
 /** The name the child's relative_path locator gives its parent. */
 const PARENT_NAME = 'Generation 1_49C4BAF3-4B25-4406-8C4B-D39E65C32385.avhdx';
 const PARENT_LINKAGE = 'ff34003b-11ed-4cf8-a166-b2be05e20b80';
+
+/**
+ * A folder one level down in a fresh temporary one: a merge looks for other children of the parent in the child's
+ * sibling folders, which for a folder right under the system's temporary folder are every other test's.
+ */
+async function caseDir(): Promise<string> {
+  const dir = join(await tempDir(), 'case');
+  await mkdir(dir);
+  return dir;
+}
 
 /** The Hyper-V checkpoint and a parent for it with data of its own, whose blocks are `blockSize`. */
 async function chain(dir: string, blockSize: number): Promise<{ child: string; parent: string }> {
@@ -66,7 +76,7 @@ describe.runIf(fixturesAvailable && tools.qemuImg)('merge of a differencing VHDX
     ['32 MiB blocks (larger than the child’s 2 MiB)', 32 * MiB, true],
     ['1 MiB blocks (smaller than the child’s)', MiB, false],
   ])('into a dynamic parent of %s: the parent reads as the child did', async (_name, blockSize, withLibvhdi) => {
-    const dir = await tempDir();
+    const dir = await caseDir();
     const { child, parent } = await chain(dir, blockSize);
     // The chain as Platter reads it, written out; libvhdi reads the chain alike: the truth the merge must keep.
     const expected = join(dir, 'expected.img');
@@ -85,7 +95,7 @@ describe.runIf(fixturesAvailable && tools.qemuImg)('merge of a differencing VHDX
   });
 
   it('is refused, changing nothing, while the parent has another child beside it', async () => {
-    const dir = await tempDir();
+    const dir = await caseDir();
     const { child, parent } = await chain(dir, 32 * MiB);
     const sibling = join(dir, 'sibling.avhdx');
     await copyFile(child, sibling);
@@ -97,7 +107,7 @@ describe.runIf(fixturesAvailable && tools.qemuImg)('merge of a differencing VHDX
   });
 
   it('of a disk with no parent is refused, naming it', async () => {
-    const dir = await tempDir();
+    const dir = await caseDir();
     const { child } = await chain(dir, 32 * MiB);
     await convertImage({ input: join(dir, 'parent.img'), output: join(dir, 'base.vhd') });
     const result = await platter('merge', join(dir, 'base.vhd'));
@@ -105,4 +115,33 @@ describe.runIf(fixturesAvailable && tools.qemuImg)('merge of a differencing VHDX
     expect(result.stderr).toMatch(/^platter: .* is not a differencing disk - /);
     expect((await stat(child)).isFile()).toBe(true);
   });
+
+  it('killed after each of a run of its writes: the child reads as before, the parent checks clean, and the merge run again completes', async () => {
+    let killed = 0;
+    // Every run starts from the same chain (the parent's data is seeded): what it reads is worked out once.
+    const expected = join(await caseDir(), 'expected.img');
+    const first = await chain(dirname(expected), 32 * MiB);
+    await convertImage({ input: first.child, output: expected });
+    // The data pieces (one per MiB the child holds), then the logged update of the block table at the end.
+    for (const writes of [1, 9, 33, 63, 64, 65, 66, 67, 68, 69, 70, 72, 90]) {
+      const dir = await caseDir();
+      const { child, parent } = await chain(dir, 32 * MiB);
+      process.env.PLATTER_TEST_KILL_AFTER_WRITES = String(writes);
+      const result = await platter('merge', child, '--quiet').finally(() => {
+        delete process.env.PLATTER_TEST_KILL_AFTER_WRITES;
+      });
+      const now = join(dir, 'now.img');
+      if (result.code === 0) break;
+      killed++;
+      await convertImage({ input: child, output: now });
+      expect(await sameInQemu(now, expected), `the child after write ${writes}`).toBe(true);
+      const replayed = join(dir, 'replayed.vhdx');
+      await copyFile(parent, replayed);
+      await runStatus('qemu-img', ['check', '-q', '-r', 'all', '-f', 'vhdx', replayed]);
+      expect(await qemuCheckProblems(replayed, 'vhdx'), `the parent after write ${writes}`).toBeNull();
+      await mergeImage({ child });
+      expect(await sameInQemu(parent, expected), `the parent merged again after write ${writes}`).toBe(true);
+    }
+    expect(killed).toBeGreaterThanOrEqual(10);
+  }, 400_000);
 });

@@ -7,6 +7,7 @@ import { readVhdxStructure } from './structure';
 import type { OtherUse } from '../../io/image-lock';
 import { otherUseWarning } from '../../io/image-lock';
 import { RandomAccessFile } from '../../io/random-access-file';
+import { markedSparse, sparseWarning } from '../../io/sparse-attribute';
 import { VhdxImage, findVhdxParent } from './vhdx-image';
 import type { DiskImage } from '../../image/disk-image';
 
@@ -57,6 +58,7 @@ export async function readVhdxInfo(path: string): Promise<VhdxRead> {
     const states = new VhdxImage(view, s, m.hasParent ? PARENT_NOT_OPENED : null).blockStates();
     const inUse = file.otherUse();
     const warnings = [...[otherUseWarning(inUse)].filter((w) => w !== null), ...s.warnings];
+    if (await markedSparse(path)) warnings.push(sparseWarning(path));
     let parent: VhdxInfo['parent'] = null;
     let parentError: PlatterError | null = null;
     if (m.hasParent && m.parentLocator) {
