@@ -48,7 +48,7 @@ export const vhdxDriver: FormatDriver = {
     resize: diskType !== 'differencing',
     merge: false,
     setParent: false,
-    createChild: false,
+    createChild: true,
     repair: true,
   }),
   output: vhdxOutput,
