@@ -44,7 +44,7 @@ export interface OutputDriver {
   layout(request: OutputRequest): OutputLayout;
   /** Writes `source` into the empty `file` as a new image of `layout`. */
   write(file: RandomAccessFile, source: DiskImage, layout: OutputLayout, pump: ContentOptions): Promise<Written>;
-  /** Differencing children of this format (create --parent, convert --parent); absent: none. */
+  /** Differencing children of this format (create --parent, convert --parent, set-parent); absent: none. */
   readonly children?: ChildOutput;
 }
 
@@ -92,4 +92,10 @@ export interface ChildOutput {
     source: DiskImage | null,
     options: DeltaOptions,
   ): Promise<WrittenChild>;
+  /**
+   * Points the differencing child at `parentPath`, once its identity is checked to be the one the child records
+   * (VHD_PARENT_MISMATCH otherwise, changing nothing); rewrites where the child says its parent lives, nothing
+   * else. Returns the parent's identity.
+   */
+  setParent(childPath: string, parentPath: string): Promise<string>;
 }

@@ -47,14 +47,14 @@ describe.skipIf(!fixturesAvailable)('image details of real images', () => {
     });
   });
 
-  it('a differencing VHDX is offered children, not merge or set-parent, which Platter does not write for it yet', async () => {
+  it('a differencing VHDX is offered set-parent and children, not merge, which Platter does not write for it yet', async () => {
     const details = await imageDetails(fixturePath('vhdx/hyperv-differencing-parent-missing-8g.avhdx'));
     expect(details.diskType).toBe('differencing');
     expect(details.capabilities).toEqual({
       compact: false,
       resize: false,
       merge: false,
-      setParent: false,
+      setParent: true,
       createChild: true,
       repair: true,
     });

@@ -1,6 +1,6 @@
 // Writing a new fixed or dynamic VHD (create and convert): the options a VHD records, then its content. And its
 // differencing children, written as Hyper-V writes them (docs/created-images.md): an empty child, or one holding the
-// sectors where a modified copy differs from its parent.
+// sectors where a modified copy differs from its parent; and re-pointing one at its moved parent.
 import { PlatterError } from '../../errors';
 import type { ChildOutput, OutputDriver, OutputLayout, OutputRequest } from '../output';
 import type { DiskImage } from '../../image/disk-image';
@@ -10,6 +10,7 @@ import { writeDynamicContent, writeFlatContent } from '../../ops/write-content';
 import { DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, MIN_CREATE_BLOCK_SIZE } from './dynamic-header';
 import { isPowerOfTwo } from '../fields';
 import { checkVirtualSize, endOfTable, newDynamicHeader, newFooter } from './new-vhd';
+import { setVhdParent } from './set-parent-vhd';
 import { SparseVhdWriter } from './sparse-vhd-writer';
 import { VhdImage } from './vhd-image';
 
@@ -97,6 +98,7 @@ export const vhdChildren: ChildOutput = {
     const written = await writeDeltaContent(file, source, parent, footer, header, link, options);
     return { ...written, identity: footer.uuid };
   },
+  setParent: setVhdParent,
 };
 
 export const vhdOutput: OutputDriver = {

@@ -6,6 +6,7 @@ import type { ChildOutput } from '../output';
 import { writeChangedBlocks } from '../../ops/delta-content';
 import { vhdxParentPaths } from '../../ops/parent-link';
 import { newLocatorEntries } from './parent-locator';
+import { setVhdxParent } from './set-parent-vhdx';
 import { VhdxImage } from './vhdx-image';
 import { VhdxWriter, checkVhdxLayout } from './vhdx-writer';
 import type { DiskImage } from '../../image/disk-image';
@@ -44,4 +45,5 @@ export const vhdxChildren: ChildOutput = {
     const changedBlocks = source ? await writeChangedBlocks(source, parent, writer, options) : 0;
     return { fileSize: await writer.finish(), identity: writer.identity.dataWriteGuid, changedBlocks };
   },
+  setParent: setVhdxParent,
 };

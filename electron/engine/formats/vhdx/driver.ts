@@ -47,7 +47,7 @@ export const vhdxDriver: FormatDriver = {
     compact: diskType === 'dynamic',
     resize: diskType !== 'differencing',
     merge: false,
-    setParent: false,
+    setParent: diskType === 'differencing',
     createChild: true,
     repair: true,
   }),
