@@ -133,10 +133,10 @@ export class VhdxWriter {
     this.bat = createBat(this.geometry);
     this.batLength = batLengthFor(layout);
     this.next = BAT_OFFSET + this.batLength;
-    // A differencing disk: each chunk's sector bitmap block, all zeros (every sector from the parent, until a block
-    // is partially present), as Hyper-V's children have them. Not "not present": libvhdi (20210425) reads a
-    // differencing disk's bitmap at the entry's offset whatever its state, and would take offset 0, the file
-    // identifier, for the bitmap of every block left to the parent.
+    // A differencing disk: each chunk's sector bitmap block, present and all zeros (every sector from the parent,
+    // until a block is partially present). Not "not present": libvhdi (20210425) reads a differencing disk's bitmap
+    // at the entry's offset whatever its state, and would take offset 0, the file identifier, for the bitmap of
+    // every block left to the parent (docs/created-images.md).
     for (let chunk = 0; chunk < bitmapBlocksFor(layout); chunk++) {
       this.bat.bitmapState[chunk] = BITMAP_STATE.present;
       this.bat.bitmapOffsetMiB[chunk] = this.next / MIB;
