@@ -29,8 +29,9 @@ export const convertCommand: Command = {
   --physical-sector N VHDX: the sector size the guest is told the disk has, 4096 (default) or 512
   --preset NAME       a ready-made target (below)
   --preallocate       write every byte, zeros included (fixed VHD and raw outputs)
-  --parent PARENT     write OUT as a differencing child of PARENT holding only the sectors where IN differs
-                      from PARENT (IN must have PARENT's size): turns a modified copy back into a small delta
+  --parent PARENT     write OUT as a differencing child of PARENT holding only what differs in IN (IN must
+                      have PARENT's size; a VHD child holds the 4 KiB pieces that differ, a VHDX child the
+                      whole blocks): turns a modified copy back into a small delta of a parent of its format
   --verify            read the output back and compare its content hash with the source's
   -U, --force-share   copy IN even while another program writes it (a running VM); the copy may then be
                       inconsistent, like a disk pulled from a running machine
@@ -53,7 +54,8 @@ Examples:
   platter convert disk.img azure.vhd --preset azure --verify
   platter convert child.vhd flat.img
   sudo platter convert /dev/sdb usb-stick.vhd
-  platter convert modified.img delta.vhd --parent base.vhd`,
+  platter convert modified.img delta.vhd --parent base.vhd
+  platter convert modified.img delta.vhdx --parent base.vhdx`,
   options: {
     format: { type: 'string' },
     type: { type: 'string' },

@@ -7,7 +7,7 @@ import { UsageError } from '../usage-error';
 
 export const createCommand: Command = {
   name: 'create',
-  summary: 'Create a new, empty VHD or VHDX: fixed, dynamic, or a differencing child of a VHD parent.',
+  summary: 'Create a new, empty VHD or VHDX: fixed, dynamic, or a differencing child of a parent of the same format.',
   usage:
     'create OUT (--size SIZE | --parent PARENT) [--format vhd|vhdx] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--preallocate]',
   details: `Options:
@@ -20,7 +20,8 @@ export const createCommand: Command = {
   --logical-sector N  VHDX: the sector size the guest sees, 512 (default) or 4096
   --physical-sector N VHDX: the sector size the guest is told the disk has, 4096 (default) or 512
   --preallocate       fixed disks: write every byte now instead of leaving a sparse file
-  --parent PARENT     make an empty differencing child of PARENT (takes the parent's size)
+  --parent PARENT     make an empty differencing child of PARENT, a VHD for a .vhd child, a VHDX for a .vhdx
+                      one (takes the parent's size, block size and, for a VHDX, its logical sector size)
   --json              print the result as JSON
   --quiet             no progress bar
 
@@ -31,7 +32,8 @@ Examples:
   platter create disk.vhd --size 20G
   platter create disk.vhdx --size 100G --logical-sector 4096
   platter create disk.vhd --size 64M --type fixed
-  platter create child.vhd --parent base.vhd`,
+  platter create child.vhd --parent base.vhd
+  platter create child.vhdx --parent base.vhdx`,
   options: {
     size: { type: 'string' },
     format: { type: 'string' },

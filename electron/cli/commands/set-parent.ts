@@ -8,12 +8,14 @@ export const setParentCommand: Command = {
   details: `Options:
   --json    print the result as JSON
 
-PARENT must be the very disk the child was made from: its UUID must be the one the child records.
-Any other disk is refused, since reading the child through it would give corrupt data.
-Only the child's record of where its parent lives (parent name and locators) is rewritten.
+PARENT must be the very disk the child was made from: its UUID (a VHDX's DataWriteGuid) must be the one
+the child records. Any other disk is refused, since reading the child through it would give corrupt data.
+Only the child's record of where its parent lives is rewritten: a VHD's parent name and locators, a VHDX's
+parent locator (through the VHDX log, as Hyper-V changes its metadata).
 
-Example:
-  platter set-parent snapshots/child.vhd /mnt/disks/base.vhd`,
+Examples:
+  platter set-parent snapshots/child.vhd /mnt/disks/base.vhd
+  platter set-parent snapshots/child.vhdx /mnt/disks/base.vhdx`,
   options: { json: { type: 'boolean' } },
   positionals: [2, 2],
   async run(values, [child, parent], io) {

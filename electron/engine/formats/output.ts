@@ -4,6 +4,7 @@
 import type { DiskImage } from '../image/disk-image';
 import type { RandomAccessFile } from '../io/random-access-file';
 import type { ContentOptions } from '../ops/write-content';
+import type { DeltaOptions } from '../ops/delta-content';
 import type { Preset } from '../ops/presets';
 
 /** What the caller asks for; each driver refuses what its format cannot record, with the option to leave out. */
@@ -43,4 +44,58 @@ export interface OutputDriver {
   layout(request: OutputRequest): OutputLayout;
   /** Writes `source` into the empty `file` as a new image of `layout`. */
   write(file: RandomAccessFile, source: DiskImage, layout: OutputLayout, pump: ContentOptions): Promise<Written>;
+  /** Differencing children of this format (create --parent, convert --parent, set-parent); absent: none. */
+  readonly children?: ChildOutput;
+}
+
+/** What a child may ask for; everything else (its size above all) is its parent's. */
+export interface ChildRequest {
+  readonly blockSize?: number;
+  readonly logicalSectorSize?: 512 | 4096;
+  readonly physicalSectorSize?: 512 | 4096;
+}
+
+/** The settled shape of a new child. */
+export interface ChildLayout {
+  readonly virtualSize: number;
+  readonly blockSize: number;
+  readonly logicalSectorSize: 512 | 4096;
+  readonly physicalSectorSize: 512 | 4096;
+}
+
+/** A child to write: its path (its locators name the parent relative to it), and its parent, open. */
+export interface ChildTarget {
+  readonly childPath: string;
+  readonly parentPath: string;
+  /** An image of the same format (the operation checks that before asking for a layout). */
+  readonly parent: DiskImage;
+}
+
+export interface WrittenChild extends Written {
+  readonly identity: string;
+  /** Blocks the child holds. */
+  readonly changedBlocks: number;
+}
+
+/** Writing and re-pointing differencing children of a format, as Hyper-V makes them. */
+export interface ChildOutput {
+  /** Checks the request against the parent (BAD_ARGUMENT, with a remedy) and settles the child's layout. */
+  layout(parent: DiskImage, request: ChildRequest): ChildLayout;
+  /**
+   * Writes a child of `target.parent` into the empty `file`: holding what `source` has where it differs from the
+   * parent (hashing all of `source` into `options.hash`), or nothing at all when `source` is null.
+   */
+  write(
+    file: RandomAccessFile,
+    target: ChildTarget,
+    layout: ChildLayout,
+    source: DiskImage | null,
+    options: DeltaOptions,
+  ): Promise<WrittenChild>;
+  /**
+   * Points the differencing child at `parentPath`, once its identity is checked to be the one the child records
+   * (VHD_PARENT_MISMATCH otherwise, changing nothing); rewrites where the child says its parent lives, nothing
+   * else. Returns the parent's identity.
+   */
+  setParent(childPath: string, parentPath: string): Promise<string>;
 }

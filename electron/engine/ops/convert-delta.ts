@@ -1,18 +1,13 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { PlatterError } from '../errors';
-import { DEFAULT_BLOCK_SIZE } from '../formats/vhd/dynamic-header';
 import type { DiskImage } from '../image/disk-image';
 import { openImage } from '../image/open-image';
-import { VhdImage } from '../formats/vhd/vhd-image';
-import { checkBlockSize } from '../formats/vhd/output';
+import { childWriter, openParentOfChild } from './child-parent';
 import { outputDriverFor } from './convert';
 import type { OutputFormat } from './convert';
-import { writeDeltaContent } from './delta-content';
 import { hashDisk } from './hash';
-import { endOfTable, newDynamicHeader, newFooter } from '../formats/vhd/new-vhd';
 import { modeFrom, writeNewFile } from '../io/output-file';
-import { buildParentLink } from './parent-link';
 import type { JobControl } from './progress';
 
 export interface DeltaConvertOptions {
@@ -46,17 +41,10 @@ export async function convertToChild(
   control: JobControl = {},
 ): Promise<DeltaConvertResult> {
   const driver = outputDriverFor(options.output, options.format);
-  if (!driver.capabilities('differencing').createChild)
-    throw new PlatterError(
-      'UNSUPPORTED',
-      `Platter does not write differencing ${driver.name} children yet`,
-      'name the child .vhd (a VHD child of a VHD parent), or make it with Hyper-V (New-VHD -Differencing)',
-    );
-  const parent = await openImage(options.parent, { consistent: !options.forceShare });
+  const children = childWriter(driver);
+  const parent = await openParentOfChild(driver, options.parent, { consistent: !options.forceShare });
   let source: DiskImage | undefined;
   try {
-    if (!(parent instanceof VhdImage))
-      throw new PlatterError('UNSUPPORTED', `${options.parent} is not a VHD`, 'a differencing VHD needs a VHD parent');
     source = await openImage(options.input, { allowRaw: true, consistent: !options.forceShare });
     if (source.virtualSize !== parent.virtualSize) {
       throw new PlatterError(
@@ -65,24 +53,21 @@ export async function convertToChild(
         'a child has exactly its parent’s size; convert without --parent, or resize first',
       );
     }
-    const blockSize = options.blockSize ?? parent.structure.header?.blockSize ?? DEFAULT_BLOCK_SIZE;
-    checkBlockSize(blockSize);
-    const size = parent.virtualSize;
-    const footer = newFooter(size, 'differencing');
-    const bare = newDynamicHeader(size, blockSize);
-    const link = await buildParentLink(options.output, options.parent, parent.structure.footer.uuid, endOfTable(bare));
-    const header = { ...bare, ...link.header };
+    const layout = children.layout(parent, {
+      ...(options.blockSize !== undefined && { blockSize: options.blockSize }),
+    });
     const hash = options.verify ? createHash('sha256') : undefined;
     let fileSize = 0;
     let changedBlocks = 0;
     let verifiedSha256: string | null = null;
     const input = source;
     const mode = await modeFrom([source.path, parent.path], options.outputMode);
+    const target = { childPath: options.output, parentPath: options.parent, parent };
     await writeNewFile(
       options.output,
       control.signal,
       async (file) => {
-        ({ fileSize, changedBlocks } = await writeDeltaContent(file, input, parent, footer, header, link, {
+        ({ fileSize, changedBlocks } = await children.write(file, target, layout, input, {
           ...control,
           ...(hash && { hash }),
         }));
@@ -108,10 +93,10 @@ export async function convertToChild(
     return {
       output: resolve(options.output),
       parent: resolve(options.parent),
-      virtualSize: size,
-      blockSize,
+      virtualSize: layout.virtualSize,
+      blockSize: layout.blockSize,
       changedBlocks,
-      totalBlocks: header.maxTableEntries,
+      totalBlocks: Math.ceil(layout.virtualSize / layout.blockSize),
       fileSize,
       verifiedSha256,
     };

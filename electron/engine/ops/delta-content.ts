@@ -6,11 +6,12 @@ import { SECTOR } from '../formats/fields';
 import type { Footer } from '../formats/vhd/footer';
 import type { DiskImage, Extent } from '../image/disk-image';
 import type { RandomAccessFile } from '../io/random-access-file';
-import { PUMP_CHUNK } from './content-pump';
+import { PUMP_CHUNK, isAllZero } from './content-pump';
 import type { ParentLink } from './parent-link';
 import { progressReporter } from './progress';
 import type { JobControl } from './progress';
 import { SparseVhdWriter } from '../formats/vhd/sparse-vhd-writer';
+import type { BlockWriter } from './write-content';
 
 /** Whether [start, start + length) lies inside zero extents only. */
 function zeroOnly(extents: readonly Extent[], start: number, length: number): boolean {
@@ -100,4 +101,68 @@ async function writeDifferences(
       runStart = -1;
     }
   }
+}
+
+/** A writer whose blocks the file holds whole (VHDX: "fully present"), never sector by sector. */
+export interface WholeBlockWriter extends BlockWriter {
+  /** Makes the block one the file holds; bytes never written read as zeros. */
+  allocate(block: number): void;
+}
+
+/**
+ * Writes every block where `source` differs from `parent` whole, zero runs left as holes; the others are left out
+ * (read from the parent). Hashes all of `source` into `options.hash`. Returns how many blocks were written.
+ */
+export async function writeChangedBlocks(
+  source: DiskImage,
+  parent: DiskImage,
+  writer: WholeBlockWriter,
+  options: DeltaOptions,
+): Promise<number> {
+  const { blockSize } = writer;
+  const [sourceExtents, parentExtents] = [await source.extents(), await parent.extents()];
+  const pieceSize = Math.min(PUMP_CHUNK, blockSize);
+  const ours = Buffer.alloc(pieceSize);
+  const theirs = Buffer.alloc(pieceSize);
+  const progress = progressReporter(options, 'comparing', source.virtualSize);
+  const blocks = Math.ceil(source.virtualSize / blockSize);
+  let changed = 0;
+  const copy = async (block: number, offset: number, data: Uint8Array) => {
+    if (!isAllZero(data)) await writer.writeData(block, offset, data);
+  };
+  for (let block = 0; block < blocks; block++) {
+    throwIfAborted(options.signal);
+    const start = block * blockSize;
+    const used = Math.min(blockSize, source.virtualSize - start);
+    if (zeroOnly(sourceExtents, start, used) && zeroOnly(parentExtents, start, used)) {
+      options.hash?.update(new Uint8Array(used));
+      progress.add(used);
+      continue;
+    }
+    let differs = false;
+    for (let off = 0; off < used; off += pieceSize) {
+      const n = Math.min(pieceSize, used - off);
+      const a = ours.subarray(0, n);
+      await source.read(a, start + off);
+      options.hash?.update(a);
+      if (!differs) {
+        const b = theirs.subarray(0, n);
+        await parent.read(b, start + off);
+        if (a.equals(b)) continue;
+        // The first difference: the block is the child's from here on, and so is what came before it.
+        differs = true;
+        changed++;
+        writer.allocate(block);
+        for (let before = 0; before < off; before += pieceSize) {
+          const earlier = theirs.subarray(0, pieceSize);
+          await source.read(earlier, start + before);
+          await copy(block, before, earlier);
+        }
+      }
+      await copy(block, off, a);
+    }
+    progress.add(used);
+  }
+  progress.finish();
+  return changed;
 }

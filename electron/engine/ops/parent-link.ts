@@ -4,6 +4,7 @@ import type { DynamicHeader } from '../formats/vhd/dynamic-header';
 import { SECTOR, alignUp, dateToVhdTime } from '../formats/fields';
 import { PLATFORM, encodeLocatorPath } from '../formats/vhd/parent-locator';
 import type { LocatorEntry } from '../formats/vhd/parent-locator';
+import type { LocatorPaths } from '../formats/vhdx/parent-locator';
 
 export interface ParentLink {
   readonly header: Pick<DynamicHeader, 'parentUuid' | 'parentTimestamp' | 'parentName' | 'locators'>;
@@ -61,4 +62,15 @@ export async function buildParentLink(
     blobs,
     end: offset,
   };
+}
+
+/**
+ * Where a VHDX child records its parent: what a VHD child's W2ru and W2ku locators hold, as relative_path
+ * (".\\parent.vhdx" from the child's folder) and absolute_win32_path (the absolute path on this system). Hyper-V's
+ * volume_path (\\?\Volume{GUID}\...) names a Windows volume by its GUID, which Platter does not look up: it is
+ * left out (readers try the other two first anyway).
+ */
+export function vhdxParentPaths(childPath: string, parentPath: string): LocatorPaths {
+  const absolute = resolve(parentPath);
+  return { relative_path: relativeParentPath(childPath, absolute), absolute_win32_path: absolute };
 }

@@ -1,7 +1,7 @@
 // Three independent readers of an image (qemu-img, libvhdi, Platter), and the rule they must keep after a kill
 // or a failed run: each reads the image's old content or its new one, and all of them the same one.
-import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TEMP_PATTERN } from '../../../electron/engine/io/output-file';
 import { isPlatterError } from '../../../electron/engine/errors';
@@ -9,12 +9,14 @@ import { openImage } from '../../../electron/engine/image/open-image';
 import { checkImage } from '../../../electron/engine/ops/check';
 import { hashDisk } from '../../../electron/engine/ops/hash';
 import { sha256File } from '../../helpers/data';
-import { pyvhdiChainHash, qemuCheckProblems, qemuContentHash, tools } from '../../helpers/tools';
+import { RandomAccessFile } from '../../../electron/engine/io/random-access-file';
+import { withLogReplayed } from '../../../electron/engine/formats/vhdx/replayed-source';
+import { pyvhdiChainHash, qemuCheckProblems, qemuContentHash, runStatus, tools } from '../../helpers/tools';
 
-/** An image a test watches: a VHD (read by all three) or a raw file (read as bytes). */
+/** An image a test watches: a VHD (read by all three), a differencing VHDX (see vhdxChildReadings) or a raw file. */
 export interface Watched {
   readonly path: string;
-  readonly format: 'vhd' | 'raw';
+  readonly format: 'vhd' | 'vhdx-child' | 'raw';
 }
 
 /** What one reader made of an image: a content hash (with any problems), 'absent' or 'unreadable'. */
@@ -56,8 +58,11 @@ async function libvhdiReading(path: string): Promise<Reading> {
   return pyvhdiChainHash(path).then((value) => ({ value }), failedReading);
 }
 
-/** Platter's content hash, with the codes `check` reports (an open also rolls back a journal: read it last). */
-async function platterReading(path: string): Promise<Reading> {
+/**
+ * Platter's content hash, with the codes `check` reports (an open also rolls back a journal: read it last). A VHDX
+ * log that still holds updates is what a kill during a logged change leaves, and is read replayed: `ignore` it.
+ */
+async function platterReading(path: string, ignore: readonly string[] = []): Promise<Reading> {
   try {
     const image = await openImage(path);
     let hash: string;
@@ -66,15 +71,47 @@ async function platterReading(path: string): Promise<Reading> {
     } finally {
       await image.close();
     }
-    const codes = (await checkImage(path)).problems.map((p) => p.code);
+    const codes = (await checkImage(path)).problems.map((p) => p.code).filter((c) => !ignore.includes(c));
     return { value: codes.length ? `${hash} (check: ${codes.join(', ')})` : hash };
   } catch (err) {
     return failedReading(err);
   }
 }
 
+/**
+ * A differencing VHDX. qemu-img 7.2 opens none ("Operation not supported"), but replays a VHDX's log before it
+ * refuses it (`check -r all`); libvhdi replays no log. So qemu-img's reading is its replay of a copy: what
+ * `qemu-img check` says of the copy then, and the copy (its log found empty, not replayed in memory) as Platter
+ * reads it; libvhdi reads that replayed copy. Platter reads the image itself, replaying its log in memory. The
+ * copy's parents are found through the absolute paths its locator records.
+ */
+async function vhdxChildReadings(path: string, scratch: string, platter: boolean): Promise<Readings> {
+  const copy = join(scratch, `replayed-${process.pid}-${randomBytes(4).toString('hex')}.vhdx`);
+  const readings: Record<string, Reading> = {};
+  try {
+    await copyFile(path, copy);
+    await runStatus('qemu-img', ['check', '-q', '-r', 'all', '-f', 'vhdx', copy]);
+    const check = await runStatus('qemu-img', ['check', '-f', 'vhdx', copy]);
+    const said = `qemu-img check exits ${check.code}: ${(check.stderr || check.stdout).split(copy).join('IMAGE').trim()}`;
+    const file = await RandomAccessFile.open(copy);
+    const left = ((await withLogReplayed(file)).replay?.writes.length ?? 0) > 0;
+    await file.close();
+    const reading = left ? { value: 'its log left unreplayed by qemu-img' } : await platterReading(copy);
+    readings['qemu-img'] = { ...reading, value: `${reading.value} (${said})` };
+    readings.libvhdi = await libvhdiReading(copy);
+  } catch (err) {
+    readings['qemu-img'] = failedReading(err);
+  } finally {
+    await rm(copy, { force: true });
+  }
+  if (platter) readings.platter = await platterReading(path, ['VHDX_LOG_NOT_EMPTY']);
+  return readings;
+}
+
 /** Reads `image` with qemu-img and libvhdi, then (unless `platter` is false) with Platter. */
 export async function readImage(image: Watched, scratch: string, platter = true): Promise<Readings> {
+  if (image.format === 'vhdx-child' && (await exists(image.path)))
+    return vhdxChildReadings(image.path, scratch, platter);
   if (!(await exists(image.path))) {
     const absent = { value: ABSENT };
     return image.format === 'raw' ? { bytes: absent } : { 'qemu-img': absent, libvhdi: absent, platter: absent };

@@ -47,15 +47,15 @@ describe.skipIf(!fixturesAvailable)('image details of real images', () => {
     });
   });
 
-  it('a differencing VHDX is offered merge, not set-parent or children, which Platter does not write for it yet', async () => {
+  it('a differencing VHDX is offered merge, set-parent and children', async () => {
     const details = await imageDetails(fixturePath('vhdx/hyperv-differencing-parent-missing-8g.avhdx'));
     expect(details.diskType).toBe('differencing');
     expect(details.capabilities).toEqual({
       compact: false,
       resize: false,
       merge: true,
-      setParent: false,
-      createChild: false,
+      setParent: true,
+      createChild: true,
       repair: true,
     });
   });

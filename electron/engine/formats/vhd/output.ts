@@ -1,10 +1,18 @@
-// Writing a new fixed or dynamic VHD (create and convert): the options a VHD records, then its content.
+// Writing a new fixed or dynamic VHD (create and convert): the options a VHD records, then its content. And its
+// differencing children, written as Hyper-V writes them (docs/created-images.md): an empty child, or one holding the
+// sectors where a modified copy differs from its parent; and re-pointing one at its moved parent.
 import { PlatterError } from '../../errors';
-import type { OutputDriver, OutputLayout, OutputRequest } from '../output';
+import type { ChildOutput, OutputDriver, OutputLayout, OutputRequest } from '../output';
+import type { DiskImage } from '../../image/disk-image';
+import { writeDeltaContent } from '../../ops/delta-content';
+import { buildParentLink } from '../../ops/parent-link';
 import { writeDynamicContent, writeFlatContent } from '../../ops/write-content';
 import { DEFAULT_BLOCK_SIZE, MAX_BLOCK_SIZE, MIN_CREATE_BLOCK_SIZE } from './dynamic-header';
 import { isPowerOfTwo } from '../fields';
-import { checkVirtualSize, newDynamicHeader, newFooter } from './new-vhd';
+import { checkVirtualSize, endOfTable, newDynamicHeader, newFooter } from './new-vhd';
+import { setVhdParent } from './set-parent-vhd';
+import { SparseVhdWriter } from './sparse-vhd-writer';
+import { VhdImage } from './vhd-image';
 
 export function checkBlockSize(blockSize: number): void {
   if (!isPowerOfTwo(blockSize) || blockSize < MIN_CREATE_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE) {
@@ -63,6 +71,36 @@ function layout(request: OutputRequest): OutputLayout {
   return { ...base, blockSize, preallocate: false };
 }
 
+function vhdParent(parent: DiskImage): VhdImage {
+  if (!(parent instanceof VhdImage))
+    throw new PlatterError('UNSUPPORTED', `${parent.path} is not a VHD`, 'a differencing VHD needs a VHD parent');
+  return parent;
+}
+
+export const vhdChildren: ChildOutput = {
+  layout(parent, request) {
+    refuseSectorSizes(request, 'a differencing VHD');
+    const blockSize = request.blockSize ?? vhdParent(parent).structure.header?.blockSize ?? DEFAULT_BLOCK_SIZE;
+    checkBlockSize(blockSize);
+    return { virtualSize: parent.virtualSize, blockSize, logicalSectorSize: 512, physicalSectorSize: 512 };
+  },
+  async write(file, target, layout, source, options) {
+    const parent = vhdParent(target.parent);
+    const footer = newFooter(layout.virtualSize, 'differencing');
+    const bare = newDynamicHeader(layout.virtualSize, layout.blockSize);
+    const uuid = parent.structure.footer.uuid;
+    const link = await buildParentLink(target.childPath, target.parentPath, uuid, endOfTable(bare));
+    const header = { ...bare, ...link.header };
+    if (!source) {
+      const fileSize = await new SparseVhdWriter(file, footer, header, link).finish();
+      return { fileSize, identity: footer.uuid, changedBlocks: 0 };
+    }
+    const written = await writeDeltaContent(file, source, parent, footer, header, link, options);
+    return { ...written, identity: footer.uuid };
+  },
+  setParent: setVhdParent,
+};
+
 export const vhdOutput: OutputDriver = {
   layout,
   async write(file, source, l, pump) {
@@ -73,4 +111,5 @@ export const vhdOutput: OutputDriver = {
         : await writeDynamicContent(file, source, footer, newDynamicHeader(l.virtualSize, l.blockSize), pump);
     return { fileSize, identity: footer.uuid };
   },
+  children: vhdChildren,
 };

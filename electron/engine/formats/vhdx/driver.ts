@@ -45,13 +45,12 @@ export const vhdxDriver: FormatDriver = {
   },
   check: checkVhdx,
   repair: (file, dryRun) => repairVhdx(file, dryRun),
-  // Differencing VHDX children are read; writing them (merge, set-parent, children, their resize) comes next.
   capabilities: (diskType) => ({
     compact: diskType === 'dynamic',
     resize: diskType !== 'differencing',
     merge: diskType === 'differencing',
-    setParent: false,
-    createChild: false,
+    setParent: diskType === 'differencing',
+    createChild: true,
     repair: true,
   }),
   output: vhdxOutput,

@@ -116,6 +116,49 @@ export async function pageWrites(file: RandomAccessFile, start: number, bytes: U
   return writes;
 }
 
+/** One change of the file's bytes: `bytes` at `offset`. */
+export interface ByteEdit {
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The log writes that make several edits at once, in order (a later edit wins where two overlap): each 4 KiB page
+ * any of them touches is read once, every edit applied to it, and written whole if it changed (a page that
+ * becomes zero as a zero run). Pages two edits share are then one write, never two that undo each other.
+ */
+export async function editWrites(file: RandomAccessFile, edits: readonly ByteEdit[]): Promise<LogWrite[]> {
+  const pages = new Map<number, { before: Uint8Array; after: Uint8Array }>();
+  for (const { offset, bytes } of edits) {
+    for (let page = Math.floor(offset / LOG_SECTOR); page * LOG_SECTOR < offset + bytes.length; page++) {
+      if (pages.has(page)) continue;
+      const at = page * LOG_SECTOR;
+      const before = new Uint8Array(LOG_SECTOR);
+      const inFile = Math.max(0, Math.min(LOG_SECTOR, file.size - at));
+      if (inFile > 0) before.set(await file.readAt(at, inFile));
+      pages.set(page, { before, after: before.slice() });
+    }
+    for (let page = Math.floor(offset / LOG_SECTOR); page * LOG_SECTOR < offset + bytes.length; page++) {
+      const at = page * LOG_SECTOR;
+      const from = Math.max(offset, at);
+      const to = Math.min(offset + bytes.length, at + LOG_SECTOR);
+      pages.get(page)!.after.set(bytes.subarray(from - offset, to - offset), from - at);
+    }
+  }
+  const writes: LogWrite[] = [];
+  for (const page of [...pages.keys()].sort((x, y) => x - y)) {
+    const { before, after } = pages.get(page)!;
+    if (Buffer.from(before).equals(after)) continue;
+    const offset = page * LOG_SECTOR;
+    const last = writes[writes.length - 1];
+    if (!after.every((b) => b === 0)) writes.push({ offset, data: after });
+    else if (last && 'zeroLength' in last && last.offset + last.zeroLength === offset)
+      writes[writes.length - 1] = { offset: last.offset, zeroLength: last.zeroLength + LOG_SECTOR };
+    else writes.push({ offset, zeroLength: LOG_SECTOR });
+  }
+  return writes;
+}
+
 /** The log writes that zero bytes [start, start + length): whole pages as zero runs, the edges as data pages. */
 export async function zeroWrites(file: RandomAccessFile, start: number, length: number): Promise<LogWrite[]> {
   const end = start + length;

@@ -76,6 +76,33 @@ function checkPlacement(entry: MetadataEntry, regionLength: number): void {
   }
 }
 
+/**
+ * Where an item of `length` bytes fits in the region without touching any item `entries` place (or the table):
+ * the first gap, at an 8-byte boundary; null when there is none.
+ */
+export function freeMetadataSpace(
+  entries: readonly MetadataEntry[],
+  regionLength: number,
+  length: number,
+): number | null {
+  const placed = entries.filter((e) => e.length > 0).sort((a, b) => a.offset - b.offset);
+  let at = METADATA_TABLE_SIZE;
+  for (const entry of placed) {
+    if (entry.offset >= at + length) break;
+    at = Math.max(at, Math.ceil((entry.offset + entry.length) / 8) * 8);
+  }
+  return at + length <= regionLength ? at : null;
+}
+
+/** The bytes of the table that record where entry `index` lies, and their place from the start of the region. */
+export function entryPlacement(index: number, offset: number, length: number): { at: number; bytes: Uint8Array } {
+  const bytes = new Uint8Array(8);
+  const dv = leView(bytes);
+  dv.setUint32(0, offset, true);
+  dv.setUint32(4, length, true);
+  return { at: 32 + index * ENTRY_SIZE + 16, bytes };
+}
+
 export function serializeMetadataTable(entries: readonly MetadataEntry[]): Uint8Array {
   if (entries.length > MAX_METADATA_ENTRIES) throw new RangeError('too many metadata entries');
   const bytes = new Uint8Array(METADATA_TABLE_SIZE);

@@ -1,5 +1,7 @@
-// Writing a new fixed or dynamic VHDX (create and convert): the options a VHDX records, then its content.
+// Writing a new fixed or dynamic VHDX (create and convert): the options a VHDX records, then its content; and its
+// differencing children (child-output.ts).
 import { PlatterError } from '../../errors';
+import { vhdxChildren } from './child-output';
 import type { OutputDriver, OutputLayout } from '../output';
 import { writeBlockContent } from '../../ops/write-content';
 import { alignUp } from '../fields';
@@ -38,4 +40,5 @@ export const vhdxOutput: OutputDriver = {
     const fileSize = await writeBlockContent(source, writer, pump);
     return { fileSize, identity: writer.identity.dataWriteGuid };
   },
+  children: vhdxChildren,
 };

@@ -73,6 +73,44 @@ function slice(bytes: Uint8Array, offset: number, length: number, tableEnd: numb
   return Buffer.from(bytes.buffer, bytes.byteOffset + offset, length).toString('utf16le');
 }
 
+/** The keys that say where the parent lives (MS-VHDX 2.6.2.6.2); parent_linkage says which disk it is. */
+export const LOCATOR_PATH_KEYS = ['relative_path', 'volume_path', 'absolute_win32_path'] as const;
+
+/** Where a child's parent lives, as its locator records it. */
+export type LocatorPaths = Partial<Record<(typeof LOCATOR_PATH_KEYS)[number], string>>;
+
+/** parent_linkage as Hyper-V writes it: the parent's DataWriteGuid, lowercase, in braces. */
+export function linkageText(dataWriteGuid: string): string {
+  const guid = parseGuidText(dataWriteGuid);
+  if (!guid) throw new RangeError(`not a GUID: ${dataWriteGuid}`);
+  return `{${guid}}`;
+}
+
+/** A new child's locator entries, in the order Hyper-V writes them: the linkage, then the paths. */
+export function newLocatorEntries(parentDataWriteGuid: string, paths: LocatorPaths): Record<string, string> {
+  const entries: Record<string, string> = { parent_linkage: linkageText(parentDataWriteGuid) };
+  for (const key of ['absolute_win32_path', 'relative_path', 'volume_path'] as const) {
+    const path = paths[key];
+    if (path) entries[key] = path;
+  }
+  return entries;
+}
+
+/**
+ * The entries of `locator` pointing at a parent that moved: every path replaced by `paths` (a path not given is
+ * dropped, as it names the old place), every other entry (the linkages, keys Platter does not know) kept as stored.
+ */
+export function repointedEntries(locator: VhdxParentLocator, paths: LocatorPaths): Record<string, string> {
+  const entries = Object.create(null) as Record<string, string>;
+  const pathKeys: readonly string[] = LOCATOR_PATH_KEYS;
+  for (const [key, value] of Object.entries(locator.entries)) if (!pathKeys.includes(key)) entries[key] = value;
+  for (const key of LOCATOR_PATH_KEYS) {
+    const path = paths[key];
+    if (path) entries[key] = path;
+  }
+  return entries;
+}
+
 /** Serializes key/value pairs (parent_linkage written with braces, as Hyper-V does). */
 export function serializeParentLocator(entries: Readonly<Record<string, string>>): Uint8Array {
   const pairs = Object.entries(entries).map(([k, v]) => [Buffer.from(k, 'utf16le'), Buffer.from(v, 'utf16le')]);

@@ -1,11 +1,19 @@
-// Writes a new fixed or dynamic VHDX front to back, laid out as Hyper-V and qemu-img lay theirs out: the header
-// section in the first MiB, an empty 1 MiB log, the metadata region at 2 MiB, the BAT at 3 MiB, then the payload
-// blocks, each on a whole MiB, in the order first written. For new files only (a temporary output renamed into
+// Writes a new fixed, dynamic or differencing VHDX front to back, laid out as Hyper-V and qemu-img lay theirs out:
+// the header section in the first MiB, an empty 1 MiB log, the metadata region at 2 MiB, the BAT at 3 MiB, then the
+// payload blocks, each on a whole MiB, in the order first written. For new files only (a temporary output renamed into
 // place), so no step needs the log: `finish` writes the headers, metadata and BAT once every block is in place.
 import { OUTPUT_OPTIONS } from '../../../../shared/formats';
 import { PlatterError } from '../../errors';
 import { alignUp } from '../fields';
-import { BAT_ENTRY_SIZE, PAYLOAD_STATE, batGeometry, createBat, serializeBat } from './bat';
+import {
+  BAT_ENTRY_SIZE,
+  BITMAP_STATE,
+  PAYLOAD_STATE,
+  SECTOR_BITMAP_BLOCK_SIZE,
+  batGeometry,
+  createBat,
+  serializeBat,
+} from './bat';
 import type { BatGeometry, VhdxBat } from './bat';
 import { MIB, VHDX_MAX_SIZE, isPowerOfTwo } from './fields';
 import { NIL_GUID, randomGuid } from './guid';
@@ -22,6 +30,7 @@ import {
   serializeVirtualDiskSize,
 } from './metadata-items';
 import { serializeMetadataRegion } from './metadata-table';
+import { serializeParentLocator } from './parent-locator';
 import { REGION_GUID } from './region-table';
 import type { RandomAccessFile } from '../../io/random-access-file';
 
@@ -41,11 +50,18 @@ export interface VhdxLayout {
   readonly blockSize: number;
   readonly logicalSectorSize: 512 | 4096;
   readonly physicalSectorSize: 512 | 4096;
+  /**
+   * A differencing disk: its parent locator's key/value entries (parent-locator.ts newLocatorEntries). Its blocks
+   * not written read from the parent ("not present"); its type is dynamic.
+   */
+  readonly parentLocator?: Readonly<Record<string, string>>;
 }
 
 /** Refuses what the format does not allow: block sizes, sector sizes and a size past 64 TiB. */
 export function checkVhdxLayout(layout: VhdxLayout): void {
   const { blockSize, virtualSize, logicalSectorSize } = layout;
+  if (layout.parentLocator && layout.type !== 'dynamic')
+    throw new PlatterError('BAD_ARGUMENT', 'a differencing disk is always dynamic', 'leave out --type fixed');
   if (!isPowerOfTwo(blockSize) || blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE) {
     throw new PlatterError(
       'BAD_ARGUMENT',
@@ -77,14 +93,26 @@ export interface VhdxIdentity {
   readonly page83Data: string;
 }
 
+function geometryOf(layout: VhdxLayout): BatGeometry {
+  const { blockSize, logicalSectorSize, virtualSize } = layout;
+  return batGeometry({ blockSize, logicalSectorSize, virtualSize, hasParent: layout.parentLocator !== undefined });
+}
+
 function batLengthFor(layout: VhdxLayout): number {
-  const entries = batGeometry({ ...layout, hasParent: false }).totalEntries;
+  const entries = geometryOf(layout).totalEntries;
   return Math.max(MIB, alignUp(entries * BAT_ENTRY_SIZE, MIB));
+}
+
+/** The sector bitmap blocks a differencing disk is written with: one per chunk (none for other disks). */
+function bitmapBlocksFor(layout: VhdxLayout): number {
+  return layout.parentLocator ? geometryOf(layout).bitmapBlocks : 0;
 }
 
 /** The size of the file VhdxWriter writes for `layout` holding `blocks` payload blocks. */
 export function vhdxFileSize(layout: VhdxLayout, blocks: number): number {
-  return BAT_OFFSET + batLengthFor(layout) + blocks * layout.blockSize;
+  return (
+    BAT_OFFSET + batLengthFor(layout) + bitmapBlocksFor(layout) * SECTOR_BITMAP_BLOCK_SIZE + blocks * layout.blockSize
+  );
 }
 
 export class VhdxWriter {
@@ -101,10 +129,19 @@ export class VhdxWriter {
   ) {
     checkVhdxLayout(layout);
     this.identity = identity ?? { dataWriteGuid: randomGuid(), page83Data: randomGuid() };
-    this.geometry = batGeometry({ ...layout, hasParent: false });
+    this.geometry = geometryOf(layout);
     this.bat = createBat(this.geometry);
     this.batLength = batLengthFor(layout);
     this.next = BAT_OFFSET + this.batLength;
+    // A differencing disk: each chunk's sector bitmap block, present and all zeros (every sector from the parent,
+    // until a block is partially present). Not "not present": libvhdi (20210425) reads a differencing disk's bitmap
+    // at the entry's offset whatever its state, and would take offset 0, the file identifier, for the bitmap of
+    // every block left to the parent (docs/created-images.md).
+    for (let chunk = 0; chunk < bitmapBlocksFor(layout); chunk++) {
+      this.bat.bitmapState[chunk] = BITMAP_STATE.present;
+      this.bat.bitmapOffsetMiB[chunk] = this.next / MIB;
+      this.next += SECTOR_BITMAP_BLOCK_SIZE;
+    }
     // A fixed disk holds every block, in order: the payload is then the disk itself, byte for byte.
     if (layout.type === 'fixed') for (let block = 0; block < this.geometry.payloadBlocks; block++) this.allocate(block);
   }
@@ -117,7 +154,9 @@ export class VhdxWriter {
     return this.bat.payloadState.reduce((n, s) => (s === PAYLOAD_STATE.fullyPresent ? n + 1 : n), 0);
   }
 
-  private allocate(block: number): void {
+  /** Makes the block one this file holds whole ("fully present"); bytes never written read as zeros. */
+  allocate(block: number): void {
+    if (this.bat.payloadState[block] === PAYLOAD_STATE.fullyPresent) return;
     this.bat.payloadState[block] = PAYLOAD_STATE.fullyPresent;
     this.bat.payloadOffsetMiB[block] = this.next / MIB;
     this.next += this.layout.blockSize;
@@ -125,7 +164,7 @@ export class VhdxWriter {
 
   /** Writes data into a block, allocating it first if needed; bytes never written stay holes that read as zeros. */
   writeData(block: number, offsetInBlock: number, data: Uint8Array): Promise<void> {
-    if (this.bat.payloadState[block] !== PAYLOAD_STATE.fullyPresent) this.allocate(block);
+    this.allocate(block);
     return this.file.write(data, this.bat.payloadOffsetMiB[block]! * MIB + offsetInBlock);
   }
 
@@ -153,19 +192,22 @@ export class VhdxWriter {
     section.set(serializeHeader({ ...header, sequenceNumber: 2n }), HEADER_OFFSETS[1]);
     await this.file.write(section, 0);
     const disk = { isVirtualDisk: true };
+    const parent = layout.parentLocator;
+    // The flags Hyper-V gives them: file parameters and parent locator required, the rest of the virtual disk too.
     const metadata = serializeMetadataRegion([
       {
         itemId: METADATA_GUID.fileParameters,
         data: serializeFileParameters({
           blockSize: layout.blockSize,
           leaveBlocksAllocated: layout.type === 'fixed',
-          hasParent: false,
+          hasParent: parent !== undefined,
         }),
       },
       { itemId: METADATA_GUID.virtualDiskSize, data: serializeVirtualDiskSize(layout.virtualSize), ...disk },
       { itemId: METADATA_GUID.page83Data, data: serializePage83Data(this.identity.page83Data), ...disk },
       { itemId: METADATA_GUID.logicalSectorSize, data: serializeSectorSize(layout.logicalSectorSize), ...disk },
       { itemId: METADATA_GUID.physicalSectorSize, data: serializeSectorSize(layout.physicalSectorSize), ...disk },
+      ...(parent ? [{ itemId: METADATA_GUID.parentLocator, data: serializeParentLocator(parent) }] : []),
     ]);
     await this.file.write(metadata, METADATA_OFFSET);
     await this.file.write(serializeBat(this.bat, this.geometry), BAT_OFFSET);

@@ -1,0 +1,74 @@
+// set-parent of a differencing VHDX killed: the child reads through its old parent or its new one, in Platter (its
+// log replayed in memory) and once qemu-img has replayed it (then read by Platter and libvhdi) alike.
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MIB } from '../../../electron/engine/formats/vhdx/fields';
+import type { VhdxImage } from '../../../electron/engine/formats/vhdx/vhdx-image';
+import { openImage } from '../../../electron/engine/image/open-image';
+import { convertImage } from '../../../electron/engine/ops/convert';
+import { convertToChild } from '../../../electron/engine/ops/convert-delta';
+import { setParent } from '../../../electron/engine/ops/set-parent';
+import { seededBytes, writeRaw } from '../../helpers/data';
+import type { KillRow, KillSetup } from './harness';
+
+const SIZE = 8 * MIB;
+const LOOKALIKE = seededBytes('lookalike', 64 * 1024);
+
+/**
+ * A VHDX parent (1 MiB blocks, data in its first two), a child of it holding block 1 changed, and a lookalike of
+ * the parent at `moved` (same DataWriteGuid, so the child accepts it, but other bytes in block 0): the child reads
+ * one content through the old parent and another through the lookalike.
+ */
+async function vhdxChain(dir: string, moved: string) {
+  const parentRaw = join(dir, 'parent.img');
+  await writeRaw(parentRaw, SIZE, [[0, 2 * MIB]], 'parent');
+  const parent = join(dir, 'parent.vhdx');
+  await convertImage({ input: parentRaw, output: parent, blockSize: MIB });
+  const bytes = await readFile(parentRaw);
+  seededBytes('child', 8192).copy(bytes, MIB + 4096);
+  const childRaw = join(dir, 'child.img');
+  await writeFile(childRaw, bytes);
+  const child = join(dir, 'child.vhdx');
+  await convertToChild({ input: childRaw, output: child, parent });
+  // The lookalike: the parent's file with other bytes written straight into its first block.
+  await copyFile(parent, moved);
+  const image = (await openImage(parent)) as VhdxImage;
+  const at = image.structure.bat.payloadOffsetMiB[0]! * MIB;
+  await image.close();
+  const handle = await open(moved, 'r+');
+  await handle.write(LOOKALIKE, 0, LOOKALIKE.length, at);
+  await handle.close();
+  LOOKALIKE.copy(bytes, 0);
+  return { parentRaw, parent, childRaw, child, throughLookalike: createHash('sha256').update(bytes).digest('hex') };
+}
+
+function setParentRow(name: string, movedUnder: readonly string[]): KillRow {
+  return {
+    name,
+    minKills: 4,
+    async setup(dir): Promise<KillSetup> {
+      await mkdir(join(dir, movedUnder[0]!));
+      const moved = join(dir, ...movedUnder);
+      const { parentRaw, parent, childRaw, child, throughLookalike } = await vhdxChain(dir, moved);
+      return {
+        args: ['set-parent', child, moved],
+        watched: [{ path: child, format: 'vhdx-child' }],
+        sources: [parent, moved],
+        products: [parentRaw, parent, childRaw, movedUnder[0]!, child],
+        rerun: async () => void (await setParent({ child, parent: moved })),
+        expected: { [child]: throughLookalike },
+      };
+    },
+  };
+}
+
+export const VHDX_CHAIN_ROWS: readonly KillRow[] = [
+  // A shorter path: the new locator fits the old one's space, and its table entry's length changes with it.
+  setParentRow('set-parent of a VHDX, the locator rewritten in its place', ['m', 'p.vhdx']),
+  // A longer path: the new locator goes to free space in the metadata region, its table entry moved with it.
+  setParentRow('set-parent of a VHDX, the locator moved in the metadata region', [
+    'a folder with a much longer name',
+    'the renamed parent disk.vhdx',
+  ]),
+];
