@@ -81,6 +81,7 @@ export async function mergeImage(options: MergeOptions, control: JobControl = {}
     await claim.close();
     throw err;
   });
+  let parentClaim: RandomAccessFile | undefined;
   try {
     const driver = driverFor(child.format);
     if (!child.parent) {
@@ -97,6 +98,9 @@ export async function mergeImage(options: MergeOptions, control: JobControl = {}
         'convert the child to a disk of its own',
       );
     const parentPath = child.parent.path;
+    // The parent is changed in place: claimed before the neighbours are looked through (which can take a while in
+    // a full folder), so a parent in use is refused at once.
+    parentClaim = await RandomAccessFile.open(parentPath, 'r', 'claim');
     const folders = await nearbyFolders(childPath, parentPath);
     const childIdentity = (await driver.identity(childPath)) ?? '';
     const grandchildren = await childrenOf(folders, childIdentity, childPath);
@@ -140,6 +144,7 @@ export async function mergeImage(options: MergeOptions, control: JobControl = {}
     return { child: childPath, parent: parentPath, mergedBlocks, childRemoved, warnings };
   } finally {
     await child.close();
+    await parentClaim?.close();
     await claim.close();
   }
 }

@@ -16,7 +16,7 @@ import { pyvhdiChainHash, qemuCheckProblems, qemuContentHash, runStatus, tools }
 /** An image a test watches: a VHD (read by all three), a differencing VHDX (see vhdxChildReadings) or a raw file. */
 export interface Watched {
   readonly path: string;
-  readonly format: 'vhd' | 'vhdx-child' | 'raw';
+  readonly format: 'vhd' | 'vhdx' | 'vhdx-child' | 'raw';
 }
 
 /** What one reader made of an image: a content hash (with any problems), 'absent' or 'unreadable'. */
@@ -108,10 +108,37 @@ async function vhdxChildReadings(path: string, scratch: string, platter: boolean
   return readings;
 }
 
+/**
+ * A VHDX of its own (no parent). qemu-img refuses a live log, so it reads a copy it has replayed (`check -r all`),
+ * with what `qemu-img check` says of that copy; libvhdi (which replays no log) reads the replayed copy too; Platter
+ * reads the image itself, its log replayed in memory.
+ */
+async function vhdxReadings(path: string, scratch: string, platter: boolean): Promise<Readings> {
+  const copy = join(scratch, `replayed-${process.pid}-${randomBytes(4).toString('hex')}.vhdx`);
+  const readings: Record<string, Reading> = {};
+  try {
+    await copyFile(path, copy);
+    await runStatus('qemu-img', ['check', '-q', '-r', 'all', '-f', 'vhdx', copy]);
+    try {
+      const hash = await qemuContentHash(copy, scratch, 'vhdx');
+      const problems = await qemuCheckProblems(copy, 'vhdx');
+      readings['qemu-img'] = problems ? { value: `${hash} (qemu-img check fails)`, detail: problems } : { value: hash };
+    } catch (err) {
+      readings['qemu-img'] = failedReading(err);
+    }
+    readings.libvhdi = await libvhdiReading(copy);
+  } finally {
+    await rm(copy, { force: true });
+  }
+  if (platter) readings.platter = await platterReading(path, ['VHDX_LOG_NOT_EMPTY']);
+  return readings;
+}
+
 /** Reads `image` with qemu-img and libvhdi, then (unless `platter` is false) with Platter. */
 export async function readImage(image: Watched, scratch: string, platter = true): Promise<Readings> {
   if (image.format === 'vhdx-child' && (await exists(image.path)))
     return vhdxChildReadings(image.path, scratch, platter);
+  if (image.format === 'vhdx' && (await exists(image.path))) return vhdxReadings(image.path, scratch, platter);
   if (!(await exists(image.path))) {
     const absent = { value: ABSENT };
     return image.format === 'raw' ? { bytes: absent } : { 'qemu-img': absent, libvhdi: absent, platter: absent };

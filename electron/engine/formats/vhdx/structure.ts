@@ -47,7 +47,21 @@ export function readVhdxStructure(file: VhdxSource): Promise<VhdxStructure> {
   return namingPath(file.path, () => readStructure(file));
 }
 
+/** Everything but the BAT: what a look at a disk's identity or parent needs (the BAT may be many MiB). */
+export type VhdxMetadataPart = Omit<VhdxStructure, 'geometry' | 'bat'>;
+
+export function readVhdxMetadata(file: VhdxSource): Promise<VhdxMetadataPart> {
+  return namingPath(file.path, () => readMetadataPart(file));
+}
+
 async function readStructure(file: VhdxSource): Promise<VhdxStructure> {
+  const part = await readMetadataPart(file);
+  const geometry = batGeometry(part.metadata);
+  const bat = await readBat(file, part.batRegion, geometry);
+  return { ...part, geometry, bat };
+}
+
+async function readMetadataPart(file: VhdxSource): Promise<VhdxMetadataPart> {
   if (file.size < HEADER_SECTION_SIZE) {
     throw new PlatterError('VHDX_BAD_HEADER', `the file is ${file.size} bytes, too small to be a VHDX image`, DAMAGED);
   }
@@ -87,8 +101,6 @@ async function readStructure(file: VhdxSource): Promise<VhdxStructure> {
     items.set(entry.itemId, await file.readAt(metadataRegion.fileOffset + entry.offset, entry.length));
   }
   const metadata = parseMetadata(items);
-  const geometry = batGeometry(metadata);
-  const bat = await readBat(file, regions.bat, geometry);
   return {
     identifier,
     header,
@@ -96,8 +108,6 @@ async function readStructure(file: VhdxSource): Promise<VhdxStructure> {
     batRegion: regions.bat,
     metadataRegion,
     metadata,
-    geometry,
-    bat,
     replay,
     warnings: [...current.warnings, ...regions.warnings, ...(replay ? [replayWarning(replay)] : [])],
   };

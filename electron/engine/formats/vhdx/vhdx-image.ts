@@ -8,7 +8,7 @@ import type { VhdxParentLocator } from './parent-locator';
 import { bitRuns } from './sector-bitmap';
 import { withLogReplayed } from './replayed-source';
 import type { VhdxFile } from './replayed-source';
-import { readVhdxStructure } from './structure';
+import { readVhdxMetadata, readVhdxStructure } from './structure';
 import type { VhdxStructure } from './structure';
 import { checkReadRange } from '../../image/disk-image';
 import { layeredExtents, readBeneath } from '../../image/layers';
@@ -236,7 +236,7 @@ export async function readVhdxParentLinkage(path: string): Promise<string | null
   try {
     file = await RandomAccessFile.open(path);
     if (file.size < 8 || !hasVhdxSignature(await file.readAt(0, 8))) return null;
-    const { metadata } = await readVhdxStructure(await withLogReplayed(file));
+    const { metadata } = await readVhdxMetadata(await withLogReplayed(file));
     return metadata.hasParent ? (metadata.parentLocator?.parentLinkage ?? null) : null;
   } catch {
     return null;

@@ -1,0 +1,84 @@
+// compact, resize and check --repair of a VHDX killed: each reader (Platter with its log replayed in memory;
+// qemu-img and libvhdi once qemu-img has replayed a copy) reads the old content or the new one, alike.
+import { join } from 'node:path';
+import { compactImage } from '../../../electron/engine/ops/compact';
+import { convertImage } from '../../../electron/engine/ops/convert';
+import { repairImage } from '../../../electron/engine/ops/repair';
+import { resizeImage } from '../../../electron/engine/ops/resize';
+import { sha256File, writeRaw } from '../../helpers/data';
+import { copyFixture, entryOf } from '../../helpers/fixtures';
+import { run } from '../../helpers/tools';
+import { MiB } from './build';
+import type { KillRow, KillSetup } from './harness';
+
+/** A dynamic VHDX of 1 MiB blocks with data in a few of them, and a block of written zeros compact can drop. */
+async function dynamicVhdx(dir: string): Promise<{ raw: string; path: string; content: string }> {
+  const raw = join(dir, 'disk.img');
+  await writeRaw(raw, 24 * MiB, [
+    [0, MiB],
+    [9 * MiB, 3 * MiB],
+    [14 * MiB, 1000],
+    [20 * MiB, MiB],
+  ]);
+  const path = join(dir, 'disk.vhdx');
+  await convertImage({ input: raw, output: path, blockSize: MiB });
+  await run('qemu-io', ['-f', 'vhdx', '-c', `write -P 0 ${4 * MiB} ${2 * MiB}`, path]);
+  return { raw, path, content: await sha256File(raw) };
+}
+
+function inPlaceVhdxRow(
+  name: string,
+  minKills: number,
+  make: (dir: string) => Promise<{ path: string; args: string[]; keep: string[]; rerun: () => Promise<unknown> }>,
+  damaged = false,
+): KillRow {
+  return {
+    name,
+    minKills,
+    damaged,
+    async setup(dir): Promise<KillSetup> {
+      const { path, args, keep, rerun } = await make(dir);
+      return {
+        args,
+        watched: [{ path, format: 'vhdx' }],
+        sources: [],
+        products: [path, ...keep],
+        rerun: async () => void (await rerun()),
+      };
+    },
+  };
+}
+
+export const VHDX_ROWS: readonly KillRow[] = [
+  inPlaceVhdxRow('compact a dynamic VHDX', 3, async (dir) => {
+    const { raw, path } = await dynamicVhdx(dir);
+    return { path, args: ['compact', path, '--quiet'], keep: [raw], rerun: () => compactImage({ path }) };
+  }),
+  inPlaceVhdxRow('grow a dynamic VHDX', 3, async (dir) => {
+    const { raw, path } = await dynamicVhdx(dir);
+    return {
+      path,
+      args: ['resize', path, '40M', '--quiet'],
+      keep: [raw],
+      rerun: () => resizeImage({ path, size: 40 * MiB }),
+    };
+  }),
+  inPlaceVhdxRow('shrink a dynamic VHDX', 3, async (dir) => {
+    const { raw, path } = await dynamicVhdx(dir);
+    return {
+      path,
+      args: ['resize', path, '22M', '--quiet'],
+      keep: [raw],
+      rerun: () => resizeImage({ path, size: 22 * MiB }),
+    };
+  }),
+  inPlaceVhdxRow(
+    'check --repair of the Windows 10 VHDX with a dirty log',
+    2,
+    async (dir) => {
+      const path = await copyFixture(entryOf('vhdx/windows10-dirtylog-1g.vhdx').file, dir);
+      return { path, args: ['check', '--repair', path, '--quiet'], keep: [], rerun: () => repairImage({ path }) };
+    },
+    true,
+  ),
+];
