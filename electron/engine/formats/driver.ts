@@ -41,8 +41,8 @@ export interface Description {
   readonly fileSize: number;
   /** Null for a format or type without blocks (fixed VHD). */
   readonly blockSize: number | null;
-  /** Each block's state; null when every byte is in the file (fixed disks). */
-  readonly blockStates: readonly ('allocated' | 'partial' | 'zero' | 'parent')[] | null;
+  /** Each block's state, worked out when asked; null when every byte is in the file (fixed disks). */
+  readonly blockStates: () => readonly ('allocated' | 'partial' | 'zero' | 'parent')[] | null;
   /** Bytes of the virtual disk this file holds itself. */
   readonly allocatedBytes: number;
   /** What a child's link to this image names (see ParentRecord.uuid). */

@@ -40,7 +40,8 @@ export function chainLinks(chain: Chain): ChainLink[] {
 export async function imageDetails(path: string): Promise<ImageDetails> {
   const described = await describeImage(path, `if it is a raw disk image, convert it to a ${imageFormatNames()}`);
   const { driver, description: d } = described;
-  const allocation = d.blockStates && allocationMap(d.blockSize!, d.blockStates);
+  const states = d.blockStates();
+  const allocation = states && allocationMap(d.blockSize!, states);
   const details = {
     ...d.info,
     parent: d.parent,

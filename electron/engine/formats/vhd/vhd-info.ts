@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { ConsumerSizes } from '../../../../shared/image';
 import { vhdTimeToDate } from '../fields';
+import { UNALLOCATED } from './bat';
 import { hostOsName, printableFourCC } from './footer';
 import type { DiskType } from './footer';
 import { geometryBytes, isMaxGeometry } from './geometry';
@@ -75,7 +76,8 @@ export async function inspectImage(path: string): Promise<ImageInfo> {
 /** `info`, plus what the image view also draws and says: each block's state, and why a parent was not found. */
 export interface VhdRead {
   readonly info: ImageInfo;
-  readonly states: readonly ('allocated' | 'zero' | 'parent')[] | null;
+  /** Each block's state, worked out when asked (a 2040 GiB disk has a million blocks; `info` needs none). */
+  readonly states: () => readonly ('allocated' | 'zero' | 'parent')[] | null;
   readonly allocatedBytes: number;
   readonly parentError: PlatterError | null;
 }
@@ -119,7 +121,8 @@ export async function readVhdInfo(path: string): Promise<VhdRead> {
         `qemu-img 7.2 reads this disk as ${sizes.qemuImg} bytes (from its geometry), not its real ${s.virtualSize}; use \`platter convert\` for a copy every tool reads alike`,
       );
     }
-    const states = new VhdImage(file, s, null).blockStates();
+    const image = new VhdImage(file, s, null);
+    const held = s.bat ? s.bat.reduce((n, e) => (e === UNALLOCATED ? n : n + 1), 0) : null;
     const info: ImageInfo = {
       path: absolute,
       format: 'vhd',
@@ -135,7 +138,7 @@ export async function readVhdInfo(path: string): Promise<VhdRead> {
       geometry: f.geometry,
       originalSize: f.originalSize,
       currentSize: f.currentSize,
-      allocatedBlocks: s.bat ? states.filter((st) => st === 'allocated').length : null,
+      allocatedBlocks: held,
       totalBlocks: s.bat ? s.bat.length : null,
       checksumValid: s.footerChecksumValid,
       headerChecksumValid: s.header ? s.headerChecksumValid : null,
@@ -147,7 +150,7 @@ export async function readVhdInfo(path: string): Promise<VhdRead> {
     };
     const blockSize = s.header?.blockSize ?? 0;
     const allocatedBytes = s.bat ? info.allocatedBlocks! * blockSize : s.virtualSize;
-    return { info, states: s.bat ? states : null, allocatedBytes, parentError };
+    return { info, states: () => (s.bat ? image.blockStates() : null), allocatedBytes, parentError };
   } finally {
     await file.close();
   }

@@ -29,7 +29,7 @@ export const vhdxDriver: FormatDriver = {
       virtualSize: info.virtualSize,
       fileSize: info.fileSize,
       blockSize: info.blockSize,
-      blockStates: states,
+      blockStates: () => states,
       allocatedBytes: info.allocatedBlocks * info.blockSize,
       identity: info.dataWriteGuid,
       parent: p && {
