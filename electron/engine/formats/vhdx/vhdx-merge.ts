@@ -23,10 +23,12 @@ const PAGES_PER_UPDATE = 64;
 /** Bytes copied at a time. */
 const PIECE = MIB;
 
-/** Byte ranges of [start, end) the child holds itself (its own data, or zeros it records), in order. */
-function heldRuns(child: VhdxImage, start: number, end: number): [number, number][] {
+/**
+ * Byte ranges of [start, end) the child holds itself (its own data, or zeros it records), in order. `states` are
+ * the child's block states, worked out once for the whole merge.
+ */
+function heldRuns(child: VhdxImage, states: readonly string[], start: number, end: number): [number, number][] {
   const size = child.blockSize;
-  const states = child.blockStates();
   const runs: [number, number][] = [];
   for (let block = Math.floor(start / size); block * size < end; block++) {
     if (states[block] === 'parent') continue;
@@ -129,11 +131,12 @@ export async function mergeVhdxChild(child: DiskImage, control: JobControl): Pro
     const size = parent.blockSize;
     const blocks = Math.ceil(child.virtualSize / size);
     const progress = progressReporter(control, 'merging', child.virtualSize);
+    const states = child.blockStates();
     let merged = 0;
     for (let block = 0; block < blocks; block++) {
       const start = block * size;
       const end = Math.min(start + size, child.virtualSize);
-      const runs = heldRuns(child, start, end);
+      const runs = heldRuns(child, states, start, end);
       if (runs.length > 0) {
         merged++;
         if (payloadState[block] === PAYLOAD_STATE.fullyPresent) {
