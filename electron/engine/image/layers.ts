@@ -15,13 +15,28 @@ export async function readBeneath(parent: DiskImage | null, segment: Uint8Array,
   segment.fill(0, inParent);
 }
 
-/** The image's extents: its own blocks by `sourceOf`, and the parent's extents where a block reads beneath. */
+/**
+ * Where the blocks that read from the file lie in it, so that holes of a sparse image file read as zeros without
+ * being read (as qemu-img skips them): the file's own extents, and each such block's offset in the file.
+ */
+export interface FilePlacement {
+  /** The file's data and hole extents (RandomAccessFile.extents), sorted and covering the file. */
+  readonly fileExtents: readonly Extent[];
+  /** Where block `block` starts in the file, when every byte of it that holes leave out reads as zeros; else null. */
+  offsetOf(block: number): number | null;
+}
+
+/**
+ * The image's extents: its own blocks by `sourceOf` (split by the holes of the file where `placement` says where
+ * they lie), and the parent's extents where a block reads beneath.
+ */
 export function layeredExtents(
   blockCount: number,
   blockSize: number,
   virtualSize: number,
   sourceOf: (block: number) => BlockSource,
   beneath: readonly Extent[],
+  placement?: FilePlacement,
 ): Extent[] {
   const list: Extent[] = [];
   let cursor = 0; // index into `beneath`
@@ -29,6 +44,11 @@ export function layeredExtents(
     const start = block * blockSize;
     const end = Math.min(start + blockSize, virtualSize);
     const source = sourceOf(block);
+    const fileOffset = source === 'data' && placement ? placement.offsetOf(block) : null;
+    if (fileOffset !== null && placement) {
+      pushFileExtents(list, start, end - start, fileOffset, placement.fileExtents);
+      continue;
+    }
     if (source !== 'beneath') {
       pushExtent(list, start, end - start, source);
       continue;
@@ -47,4 +67,32 @@ export function layeredExtents(
     pushExtent(list, pos, end - pos, 'zero');
   }
   return list;
+}
+
+/** Pushes the virtual run [start, start + length), held at `fileOffset` in the file, as the file's extents there. */
+function pushFileExtents(
+  list: Extent[],
+  start: number,
+  length: number,
+  fileOffset: number,
+  fileExtents: readonly Extent[],
+): void {
+  // The first file extent that ends past fileOffset (blocks may lie in the file in any order).
+  let low = 0;
+  let high = fileExtents.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    const e = fileExtents[mid]!;
+    if (e.offset + e.length <= fileOffset) low = mid + 1;
+    else high = mid;
+  }
+  let done = 0;
+  for (let i = low; i < fileExtents.length && done < length; i++) {
+    const e = fileExtents[i]!;
+    const to = Math.min(e.offset + e.length - fileOffset, length);
+    pushExtent(list, start + done, to - done, e.kind);
+    done = to;
+  }
+  // Past the file's end: left to the read, which reports the truncation.
+  pushExtent(list, start + done, length - done, 'data');
 }

@@ -1,5 +1,6 @@
 import type { Hash } from 'node:crypto';
 import { throwIfAborted } from '../errors';
+import { pushExtent } from '../image/disk-image';
 import type { DiskImage, Extent } from '../image/disk-image';
 import { pageAlignedBuffer } from '../io/native-addon';
 import { progressReporter, yieldToEventLoop } from './progress';
@@ -65,17 +66,40 @@ interface Chunk {
   readonly zero: boolean;
 }
 
-/** The chunks to visit, lazily: memory stays flat however large the disk. Zero extents nobody looks at are one chunk. */
+/** Holes in the source shorter than this are read with the data around them: one read costs more than the bytes. */
+const SMALL_HOLE = 64 * 1024;
+/** A data chunk may run this far past PUMP_CHUNK rather than leave a sliver for a read of its own. */
+const CHUNK_SLACK = 64 * 1024;
+
+/** `extents` with the small zero runs between data taken into the data (they are read, and found to be zeros). */
+function withSmallHolesRead(extents: readonly Extent[]): Extent[] {
+  const list: Extent[] = [];
+  for (const [i, e] of extents.entries()) {
+    const between =
+      i > 0 && i < extents.length - 1 && extents[i - 1]!.kind === 'data' && extents[i + 1]!.kind === 'data';
+    pushExtent(list, e.offset, e.length, e.kind === 'zero' && between && e.length < SMALL_HOLE ? 'data' : e.kind);
+  }
+  return list;
+}
+
+/**
+ * The chunks to visit, lazily: memory stays flat however large the disk. Data is cut at multiples of PUMP_CHUNK (so
+ * data that starts off the grid, as in a file's holes seen through an image's blocks, costs no extra reads), a
+ * sliver at an extent's end joins the chunk before it; zero extents nobody looks at are one chunk.
+ */
 function* chunksOf(extents: readonly Extent[], splitZeros: boolean): Generator<Chunk> {
-  for (const extent of extents) {
+  for (const extent of withSmallHolesRead(extents)) {
     const end = extent.offset + extent.length;
     const zero = extent.kind === 'zero';
     if (zero && !splitZeros) {
       yield { position: extent.offset, length: extent.length, zero };
       continue;
     }
-    for (let pos = extent.offset; pos < end; pos += PUMP_CHUNK) {
-      yield { position: pos, length: Math.min(PUMP_CHUNK, end - pos), zero };
+    for (let pos = extent.offset; pos < end;) {
+      let next = Math.min(end, (Math.floor(pos / PUMP_CHUNK) + 1) * PUMP_CHUNK);
+      if (!zero && end - next <= CHUNK_SLACK && end - pos <= PUMP_CHUNK + CHUNK_SLACK) next = end;
+      yield { position: pos, length: next - pos, zero };
+      pos = next;
     }
   }
 }
@@ -93,7 +117,7 @@ const ZERO_YIELD_EVERY = 64;
 export async function pumpContent(source: DiskImage, emit: Emit, options: PumpOptions): Promise<void> {
   const progress = progressReporter(options, options.phase, source.virtualSize - (options.from ?? 0));
   const slots = Array.from({ length: PUMP_WINDOW }, () => ({
-    buffer: pageAlignedBuffer(PUMP_CHUNK),
+    buffer: pageAlignedBuffer(PUMP_CHUNK + CHUNK_SLACK),
     busy: Promise.resolve() as Promise<unknown>,
   }));
   const zeroNeeded = options.includeZeros === true || options.hash !== undefined;

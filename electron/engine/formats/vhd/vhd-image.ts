@@ -98,6 +98,13 @@ export class VhdImage implements DiskImage {
       size,
       (block) => (bat[block] === UNALLOCATED ? 'beneath' : 'data'),
       beneath,
+      // Without a parent, a sector reads as zeros whether its bitmap bit is clear or it lies in a hole of the file.
+      this.parent
+        ? undefined
+        : {
+            fileExtents: this.file.extents(this.file.size),
+            offsetOf: (block) => bat[block]! * SECTOR + this.structure.bitmapSize,
+          },
     );
   }
 

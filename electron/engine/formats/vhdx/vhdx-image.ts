@@ -12,6 +12,7 @@ import { readVhdxMetadata, readVhdxStructure } from './structure';
 import type { VhdxStructure } from './structure';
 import { checkReadRange } from '../../image/disk-image';
 import { layeredExtents, readBeneath } from '../../image/layers';
+import type { FilePlacement } from '../../image/layers';
 import type { DiskImage, Extent } from '../../image/disk-image';
 import { parentCandidates } from '../vhd/parent-reference';
 import type { ParentLocator } from '../vhd/parent-reference';
@@ -143,7 +144,24 @@ export class VhdxImage implements DiskImage {
       this.virtualSize,
       (block) => kinds[this.source(block)],
       beneath,
+      this.filePlacement(),
     );
+  }
+
+  /**
+   * Where blocks lie in a plain file (not one read through a replayed log): a fully present block reads as the
+   * file, holes included; a partly present one too when there is no parent for its other sectors to read from.
+   */
+  private filePlacement(): FilePlacement | undefined {
+    if (!(this.file instanceof RandomAccessFile)) return undefined;
+    return {
+      fileExtents: this.file.extents(this.file.size),
+      offsetOf: (block) => {
+        const source = this.source(block);
+        if (source !== 'file' && (source !== 'bitmap' || this.parent)) return null;
+        return this.structure.bat.payloadOffsetMiB[block]! * MIB;
+      },
+    };
   }
 
   /** Per block: held in this file (wholly or in part), reading as zeros, or read from the parent. */
