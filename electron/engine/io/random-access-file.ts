@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, statfs } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { PlatterError, fromFsError } from '../errors';
 import { blockDeviceSize } from './device-size';
@@ -33,6 +33,18 @@ function countWrite(): void {
 /** How an open keeps other programs in mind: see `RandomAccessFile.open`. */
 export type FileGuard = 'claim' | 'consistent' | 'none';
 
+/** statfs types of the file systems that keep files in memory only (Linux tmpfs and ramfs). */
+const IN_MEMORY_FILE_SYSTEMS = new Set([0x01021994, 0x858458f6]);
+
+async function inMemoryFileSystem(path: string): Promise<boolean> {
+  if (process.platform !== 'linux') return false;
+  try {
+    return IN_MEMORY_FILE_SYSTEMS.has((await statfs(path)).type);
+  } catch {
+    return false;
+  }
+}
+
 /** The refusal of an in-place change to a device (a whole disk or a partition), which only ever is a source. */
 export function deviceNotChanged(path: string): PlatterError {
   return new PlatterError(
@@ -48,6 +60,8 @@ export class RandomAccessFile {
   private unflushed = 0;
   /** Whether range writeback is used; turned off where it proves unavailable (periodic fdatasync then). */
   private rangeWriteback = process.platform === 'linux' && nativeAddon() !== null;
+  /** On a file system kept in memory (tmpfs): nothing to write back early. */
+  private inMemory = false;
   /** The range written since the last range writeback call. */
   private pendingStart = Infinity;
   private pendingEnd = 0;
@@ -103,7 +117,10 @@ export class RandomAccessFile {
   /** Wraps an already-open handle (used by writers that created the file), named in errors as `shownAs`. */
   static async fromHandle(path: string, handle: FileHandle, shownAs = path): Promise<RandomAccessFile> {
     const stat = await handle.stat();
-    return new RandomAccessFile(path, handle, stat.size, true, shownAs);
+    const file = new RandomAccessFile(path, handle, stat.size, true, shownAs);
+    // A file system kept in memory has no disk to keep busy: writing back would cost a thread-pool trip per write.
+    file.inMemory = await inMemoryFileSystem(path);
+    return file;
   }
 
   /** How another program holds this file (image-lock.ts), for `info`. */
@@ -181,6 +198,7 @@ export class RandomAccessFile {
    * asks no disk-cache flush of the device. One call at a time; ranges written meanwhile join the next one.
    */
   private startWriteback(position: number, length: number): void {
+    if (this.inMemory) return;
     if (this.rangeWriteback) {
       this.pendingStart = Math.min(this.pendingStart, position);
       this.pendingEnd = Math.max(this.pendingEnd, position + length);

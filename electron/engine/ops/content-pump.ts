@@ -47,8 +47,11 @@ export function forEachDataRun(chunk: Uint8Array, position: number, emit: Emit):
   return Promise.all(writes);
 }
 
-/** Receives a run of the disk; must start its I/O before it first awaits (so emits keep their order). */
-export type Emit = (data: Uint8Array, position: number) => Promise<void>;
+/**
+ * Receives a run of the disk (and, with `beside`, the same run of that image); must start its I/O before it first
+ * awaits (so emits keep their order).
+ */
+export type Emit = (data: Uint8Array, position: number, beside?: Uint8Array) => Promise<void>;
 
 export interface PumpOptions extends JobControl {
   readonly phase: string;
@@ -58,6 +61,17 @@ export interface PumpOptions extends JobControl {
   readonly includeZeros?: boolean;
   /** Start here instead of at the disk's first byte (resize's look at what a shrink would cut off). */
   readonly from?: number;
+  /**
+   * A second image read over the same runs (a new child compared with its parent): every run where either holds
+   * data is emitted whole, with the other's bytes beside it (zeros past its end).
+   */
+  readonly beside?: DiskImage;
+}
+
+/** A chunk's bytes, and with `beside` the other image's bytes of the same run. */
+interface Loaded {
+  readonly data: Uint8Array;
+  readonly beside?: Uint8Array;
 }
 
 interface Chunk {
@@ -70,6 +84,26 @@ interface Chunk {
 const SMALL_HOLE = 64 * 1024;
 /** A data chunk may run this far past PUMP_CHUNK rather than leave a sliver for a read of its own. */
 const CHUNK_SLACK = 64 * 1024;
+
+/** The extents of [0, size) where `a` or `b` may hold data: zero only where both are. */
+function unionOfData(a: readonly Extent[], b: readonly Extent[], size: number): Extent[] {
+  const cuts = [...new Set([0, size, ...[...a, ...b].flatMap((e) => [e.offset, e.offset + e.length])])]
+    .filter((c) => c >= 0 && c <= size)
+    .sort((x, y) => x - y);
+  const list: Extent[] = [];
+  const [ia, ib] = [{ at: 0 }, { at: 0 }];
+  const kindAt = (extents: readonly Extent[], index: { at: number }, pos: number): Extent['kind'] => {
+    while (index.at < extents.length && extents[index.at]!.offset + extents[index.at]!.length <= pos) index.at++;
+    const e = extents[index.at];
+    return e && e.offset <= pos ? e.kind : 'zero';
+  };
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const [start, end] = [cuts[i]!, cuts[i + 1]!];
+    const data = kindAt(a, ia, start) === 'data' || kindAt(b, ib, start) === 'data';
+    pushExtent(list, start, end - start, data ? 'data' : 'zero');
+  }
+  return list;
+}
 
 /** `extents` with the small zero runs between data taken into the data (they are read, and found to be zeros). */
 function withSmallHolesRead(extents: readonly Extent[]): Extent[] {
@@ -116,27 +150,38 @@ const ZERO_YIELD_EVERY = 64;
  */
 export async function pumpContent(source: DiskImage, emit: Emit, options: PumpOptions): Promise<void> {
   const progress = progressReporter(options, options.phase, source.virtualSize - (options.from ?? 0));
+  const { beside } = options;
   const slots = Array.from({ length: PUMP_WINDOW }, () => ({
     buffer: pageAlignedBuffer(PUMP_CHUNK + CHUNK_SLACK),
+    besideBuffer: beside ? pageAlignedBuffer(PUMP_CHUNK + CHUNK_SLACK) : null,
     busy: Promise.resolve() as Promise<unknown>,
   }));
   const zeroNeeded = options.includeZeros === true || options.hash !== undefined;
-  const load = async (chunk: Chunk, buffer: Uint8Array): Promise<Uint8Array> => {
+  const load = async (chunk: Chunk, slot: (typeof slots)[number]): Promise<Loaded> => {
     // A known-zero chunk is only materialized when someone looks at its bytes.
-    if (chunk.zero) return zeroNeeded ? zeroChunk.subarray(0, chunk.length) : buffer.subarray(0, 0);
-    const view = buffer.subarray(0, chunk.length);
-    await source.read(view, chunk.position);
-    return view;
+    if (chunk.zero) return { data: zeroNeeded ? zeroChunk.subarray(0, chunk.length) : slot.buffer.subarray(0, 0) };
+    const data = slot.buffer.subarray(0, chunk.length);
+    if (!beside || !slot.besideBuffer) return source.read(data, chunk.position).then(() => ({ data }));
+    const theirs = slot.besideBuffer.subarray(0, chunk.length);
+    const inBeside = Math.max(0, Math.min(chunk.length, beside.virtualSize - chunk.position));
+    theirs.fill(0, inBeside);
+    await Promise.all([
+      source.read(data, chunk.position),
+      inBeside > 0 ? beside.read(theirs.subarray(0, inBeside), chunk.position) : null,
+    ]);
+    return { data, beside: theirs };
   };
   // Chunk i uses slot i % PUMP_WINDOW; its read waits until the writes from that slot's last chunk are done.
   const from = options.from ?? 0;
-  const extents = (await source.extents()).flatMap((e) =>
+  const own = await source.extents();
+  const all = beside ? unionOfData(own, await beside.extents(), source.virtualSize) : own;
+  const extents = all.flatMap((e) =>
     e.offset + e.length <= from
       ? []
       : [{ ...e, offset: Math.max(e.offset, from), length: e.offset + e.length - Math.max(e.offset, from) }],
   );
   const chunks = chunksOf(extents, zeroNeeded);
-  const pending: { chunk: Chunk; read: Promise<Uint8Array>; slot: (typeof slots)[number] }[] = [];
+  const pending: { chunk: Chunk; read: Promise<Loaded>; slot: (typeof slots)[number] }[] = [];
   let started = 0;
   let zeroChunks = 0;
   const readAhead = () => {
@@ -144,7 +189,7 @@ export async function pumpContent(source: DiskImage, emit: Emit, options: PumpOp
       const next = chunks.next();
       if (next.done) return;
       const slot = slots[started++ % PUMP_WINDOW]!;
-      const read = slot.busy.then(() => load(next.value, slot.buffer));
+      const read = slot.busy.then(() => load(next.value, slot));
       read.catch(() => undefined); // awaited in order below; never an unhandled rejection meanwhile
       pending.push({ chunk: next.value, read, slot });
     }
@@ -154,12 +199,13 @@ export async function pumpContent(source: DiskImage, emit: Emit, options: PumpOp
     for (let item = pending.shift(); item; item = pending.shift()) {
       throwIfAborted(options.signal);
       const { chunk, read, slot } = item;
-      const data = await read;
+      const { data, beside: theirs } = await read;
       // Known-zero chunks need no I/O: let signals (Ctrl-C) and timers in between them, now and then.
       if (chunk.zero && (zeroChunks++ & (ZERO_YIELD_EVERY - 1)) === 0) await yieldToEventLoop();
       options.hash?.update(data);
       let writes: Promise<unknown> = Promise.resolve();
-      if (options.includeZeros) writes = emit(data, chunk.position);
+      if (theirs) writes = emit(data, chunk.position, theirs);
+      else if (options.includeZeros) writes = emit(data, chunk.position);
       else if (!chunk.zero) writes = forEachDataRun(data, chunk.position, emit);
       writes.catch(() => undefined);
       slot.busy = writes;

@@ -1,23 +1,15 @@
 import type { Hash } from 'node:crypto';
-import { throwIfAborted } from '../errors';
 import { setSectors } from '../formats/vhd/bitmap';
 import type { DynamicHeader } from '../formats/vhd/dynamic-header';
 import { SECTOR } from '../formats/fields';
 import type { Footer } from '../formats/vhd/footer';
-import type { DiskImage, Extent } from '../image/disk-image';
+import type { DiskImage } from '../image/disk-image';
 import type { RandomAccessFile } from '../io/random-access-file';
-import { PUMP_CHUNK, isAllZero } from './content-pump';
+import { PUMP_CHUNK, isAllZero, pumpContent } from './content-pump';
 import type { ParentLink } from './parent-link';
-import { progressReporter } from './progress';
 import type { JobControl } from './progress';
 import { SparseVhdWriter } from '../formats/vhd/sparse-vhd-writer';
 import type { BlockWriter } from './write-content';
-
-/** Whether [start, start + length) lies inside zero extents only. */
-function zeroOnly(extents: readonly Extent[], start: number, length: number): boolean {
-  const end = start + length;
-  return !extents.some((e) => e.kind === 'data' && e.offset < end && start < e.offset + e.length);
-}
 
 export interface DeltaOptions extends JobControl {
   readonly hash?: Hash;
@@ -37,38 +29,52 @@ export async function writeDeltaContent(
   options: DeltaOptions,
 ): Promise<{ fileSize: number; changedBlocks: number }> {
   const writer = new SparseVhdWriter(file, footer, header, link);
-  const blockSize = header.blockSize;
-  const [sourceExtents, parentExtents] = [await source.extents(), await parent.extents()];
-  const pieceSize = Math.min(PUMP_CHUNK, blockSize);
-  const ours = Buffer.alloc(pieceSize);
-  const theirs = Buffer.alloc(pieceSize);
-  const progress = progressReporter(options, 'comparing', source.virtualSize);
-  for (let block = 0; block < header.maxTableEntries; block++) {
-    throwIfAborted(options.signal);
-    const start = block * blockSize;
-    const used = Math.min(blockSize, source.virtualSize - start);
-    if (zeroOnly(sourceExtents, start, used) && zeroOnly(parentExtents, start, used)) {
-      options.hash?.update(new Uint8Array(used));
-      progress.add(used);
-      continue;
-    }
-    let bitmap: Uint8Array | null = null;
-    for (let off = 0; off < used; off += pieceSize) {
-      const n = Math.min(pieceSize, used - off);
-      const a = ours.subarray(0, n);
-      const b = theirs.subarray(0, n);
-      await source.read(a, start + off);
-      await parent.read(b, start + off);
-      options.hash?.update(a);
-      if (a.equals(b)) continue;
-      bitmap ??= new Uint8Array(writer.bitmapSize);
-      await writeDifferences(writer, block, off, a, b, bitmap);
-    }
-    if (bitmap) await writer.setBitmap(block, bitmap);
-    progress.add(used);
-  }
-  progress.finish();
+  // The block being written and what it holds so far; runs arrive in order, so one block is open at a time.
+  let open: { block: number; bitmap: Uint8Array; writes: Promise<unknown>[] } | null = null;
+  const closeBlock = (): Promise<unknown> => {
+    if (!open) return Promise.resolve();
+    const { block, bitmap, writes } = open;
+    open = null;
+    // Allocating the block wrote a full bitmap: the child's own goes over it once the block's writes are done.
+    return Promise.all(writes).then(() => writer.setBitmap(block, bitmap));
+  };
+  await pumpContent(
+    source,
+    (ours, position, theirs) => {
+      const started: Promise<unknown>[] = [];
+      forEachBlockPiece(position, ours.length, writer.blockSize, (block, inBlock, from, to) => {
+        const [a, b] = [ours.subarray(from, to), theirs!.subarray(from, to)];
+        if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(b)) return;
+        if (open?.block !== block) {
+          started.push(closeBlock());
+          open = { block, bitmap: new Uint8Array(writer.bitmapSize), writes: [] };
+        }
+        const writes = writeDifferences(writer, block, inBlock, a, b, open.bitmap);
+        open.writes.push(...writes);
+        started.push(...writes);
+      });
+      return Promise.all(started).then(() => undefined);
+    },
+    { ...options, phase: 'comparing', beside: parent },
+  );
+  await closeBlock();
   return { fileSize: await writer.finish(), changedBlocks: writer.allocatedBlocks };
+}
+
+/** Calls `visit` for each piece of the run [position, position + length) that lies in one block. */
+function forEachBlockPiece(
+  position: number,
+  length: number,
+  blockSize: number,
+  visit: (block: number, offsetInBlock: number, from: number, to: number) => void,
+): void {
+  for (let done = 0; done < length;) {
+    const block = Math.floor((position + done) / blockSize);
+    const inBlock = position + done - block * blockSize;
+    const n = Math.min(blockSize - inBlock, length - done);
+    visit(block, inBlock, done, done + n);
+    done += n;
+  }
 }
 
 /**
@@ -77,30 +83,33 @@ export async function writeDeltaContent(
  */
 export const DELTA_GRAIN = 8 * SECTOR;
 
-/** Writes each run of 4 KiB units where `a` differs from `b` and marks them in the block's bitmap. */
-async function writeDifferences(
+/** Starts writing each run of 4 KiB units where `a` differs from `b`, and marks them in the block's bitmap. */
+function writeDifferences(
   writer: SparseVhdWriter,
   block: number,
   offset: number,
-  a: Buffer,
-  b: Buffer,
+  a: Uint8Array,
+  b: Uint8Array,
   bitmap: Uint8Array,
-): Promise<void> {
+): Promise<unknown>[] {
+  const writes: Promise<unknown>[] = [];
+  const [ours, theirs] = [Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)];
   const grains = Math.ceil(a.length / DELTA_GRAIN);
   let runStart = -1;
   for (let g = 0; g <= grains; g++) {
     const from = g * DELTA_GRAIN;
     const to = Math.min(from + DELTA_GRAIN, a.length);
-    const differs = g < grains && a.compare(b, from, to, from, to) !== 0;
+    const differs = g < grains && ours.compare(theirs, from, to, from, to) !== 0;
     if (differs && runStart < 0) runStart = g;
     if (!differs && runStart >= 0) {
       const start = runStart * DELTA_GRAIN;
       const end = Math.min(g * DELTA_GRAIN, a.length);
-      await writer.writeData(block, offset + start, a.subarray(start, end));
       setSectors(bitmap, (offset + start) / SECTOR, (end - start) / SECTOR);
+      writes.push(writer.writeData(block, offset + start, a.subarray(start, end)));
       runStart = -1;
     }
   }
+  return writes;
 }
 
 /** A writer whose blocks the file holds whole (VHDX: "fully present"), never sector by sector. */
@@ -120,49 +129,39 @@ export async function writeChangedBlocks(
   options: DeltaOptions,
 ): Promise<number> {
   const { blockSize } = writer;
-  const [sourceExtents, parentExtents] = [await source.extents(), await parent.extents()];
-  const pieceSize = Math.min(PUMP_CHUNK, blockSize);
-  const ours = Buffer.alloc(pieceSize);
-  const theirs = Buffer.alloc(pieceSize);
-  const progress = progressReporter(options, 'comparing', source.virtualSize);
-  const blocks = Math.ceil(source.virtualSize / blockSize);
   let changed = 0;
-  const copy = async (block: number, offset: number, data: Uint8Array) => {
-    if (!isAllZero(data)) await writer.writeData(block, offset, data);
+  // The block the last run lay in, and whether it differs from the parent yet (runs arrive in order).
+  let current = { block: -1, differs: false };
+  const copy = (block: number, offset: number, data: Uint8Array): Promise<unknown> =>
+    isAllZero(data) ? Promise.resolve() : writer.writeData(block, offset, data);
+  /** What came before a block's first difference is the child's too: copied from the source again. */
+  const copyEarlier = async (block: number, upTo: number) => {
+    const buffer = new Uint8Array(Math.min(PUMP_CHUNK, upTo));
+    for (let done = 0; done < upTo; done += buffer.length) {
+      const piece = buffer.subarray(0, Math.min(buffer.length, upTo - done));
+      await source.read(piece, block * blockSize + done);
+      await copy(block, done, piece);
+    }
   };
-  for (let block = 0; block < blocks; block++) {
-    throwIfAborted(options.signal);
-    const start = block * blockSize;
-    const used = Math.min(blockSize, source.virtualSize - start);
-    if (zeroOnly(sourceExtents, start, used) && zeroOnly(parentExtents, start, used)) {
-      options.hash?.update(new Uint8Array(used));
-      progress.add(used);
-      continue;
-    }
-    let differs = false;
-    for (let off = 0; off < used; off += pieceSize) {
-      const n = Math.min(pieceSize, used - off);
-      const a = ours.subarray(0, n);
-      await source.read(a, start + off);
-      options.hash?.update(a);
-      if (!differs) {
-        const b = theirs.subarray(0, n);
-        await parent.read(b, start + off);
-        if (a.equals(b)) continue;
-        // The first difference: the block is the child's from here on, and so is what came before it.
-        differs = true;
-        changed++;
-        writer.allocate(block);
-        for (let before = 0; before < off; before += pieceSize) {
-          const earlier = theirs.subarray(0, pieceSize);
-          await source.read(earlier, start + before);
-          await copy(block, before, earlier);
+  await pumpContent(
+    source,
+    (ours, position, theirs) => {
+      const started: Promise<unknown>[] = [];
+      forEachBlockPiece(position, ours.length, blockSize, (block, inBlock, from, to) => {
+        const a = ours.subarray(from, to);
+        if (current.block !== block) current = { block, differs: false };
+        if (!current.differs) {
+          if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(theirs!.subarray(from, to))) return;
+          current.differs = true;
+          changed++;
+          writer.allocate(block);
+          if (inBlock > 0) started.push(copyEarlier(block, inBlock));
         }
-      }
-      await copy(block, off, a);
-    }
-    progress.add(used);
-  }
-  progress.finish();
+        started.push(copy(block, inBlock, a));
+      });
+      return Promise.all(started).then(() => undefined);
+    },
+    { ...options, phase: 'comparing', beside: parent },
+  );
   return changed;
 }
