@@ -5,32 +5,13 @@ import type { DiskImage } from '../image/disk-image';
 import { crc32 } from './crc32';
 import { PROBE_BYTES, probeFileSystem } from './file-systems';
 import { ntfsLabel } from './ntfs-label';
+import type { DiskContents, PartitionEntry } from '../../../shared/image';
 import type { FileSystemProbe } from './file-systems';
 import { gptTypeName, mbrTypeName } from './type-names';
 
-export interface Partition {
-  /** As Linux numbers them: MBR primaries 1-4, logical partitions from 5; GPT entries from 1. */
-  readonly number: number;
-  /** Bytes from the start of the disk. */
-  readonly start: number;
-  readonly size: number;
-  /** MBR: the type byte as 0xNN; GPT: the type GUID. */
-  readonly type: string;
-  readonly typeName: string;
-  /** GPT partition name; null for MBR. */
-  readonly name: string | null;
-  readonly bootable: boolean;
-  readonly fileSystem: FileSystemProbe | null;
-}
-
-export interface DiskContents {
-  readonly scheme: 'mbr' | 'gpt' | null;
-  /** MBR disk signature (0xNNNNNNNN) or GPT disk GUID. */
-  readonly diskId: string | null;
-  readonly partitions: readonly Partition[];
-  /** The file system of the whole disk, when it has no partition table (a floppy or a bare volume). */
-  readonly fileSystem: FileSystemProbe | null;
-}
+/** A partition as the table records it (the shared type the Image view shows). */
+export type Partition = PartitionEntry;
+export type { DiskContents };
 
 const SECTOR = 512;
 const EXTENDED = new Set([0x05, 0x0f, 0x85]);

@@ -1,11 +1,9 @@
 // Which file system a volume holds, from its superblock signatures (the ones blkid checks, with its names), and
 // its label where the superblock keeps one. Reads only the first PROBE_BYTES of the volume.
+import type { FileSystemFound } from '../../../shared/image';
 
-export interface FileSystemProbe {
-  /** blkid's name: ntfs, exfat, vfat, ext2, ext3, ext4, xfs, btrfs, swap, iso9660, ufs, LVM2_member, hfsplus, apfs. */
-  readonly type: string;
-  readonly label: string | null;
-}
+/** A file system found by its signature: blkid's name for it (ntfs, vfat, ext4, swap...) and its label. */
+export type FileSystemProbe = FileSystemFound;
 
 /** Enough for every signature below (Btrfs keeps its superblock at 64 KiB, its label 299 bytes into it). */
 export const PROBE_BYTES = 72 * 1024;

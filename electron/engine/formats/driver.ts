@@ -64,6 +64,25 @@ export interface RepairChange {
   readonly virtualRange?: { readonly start: number; readonly end: number };
 }
 
+/** What a compaction keeps, or would keep: blocks, and the file's size. */
+export interface Compacted {
+  readonly blocks: number;
+  readonly size: number;
+}
+
+/**
+ * Compaction of an image the driver opened; ops/compact.ts runs the steps around it (the claim, the new file and
+ * its rename into place).
+ */
+export interface Compaction {
+  /** The blocks the image holds now; refuses a type that cannot be compacted (NOT_COMPACTABLE, with a remedy). */
+  blocksHeld(image: DiskImage): number;
+  /** What compacting would keep: reads every allocated block (that is how zeros are found), writes nothing. */
+  estimate(image: DiskImage, control: JobControl): Promise<Compacted>;
+  /** Writes the compacted image into the new, empty `file`: zero blocks dropped, identity and links kept. */
+  rewrite(file: RandomAccessFile, image: DiskImage, control: JobControl): Promise<Compacted>;
+}
+
 export interface FormatDriver {
   readonly format: ImageFormat;
   /** How messages name it: "VHD", "VHDX", "raw disk image". */
@@ -86,6 +105,8 @@ export interface FormatDriver {
   check?(file: RandomAccessFile, add: AddProblem): Promise<void>;
   /** Fixes what can be fixed without guessing, in place (or plans it, for a dry run). */
   repair?(file: RandomAccessFile, dryRun: boolean, control: JobControl): Promise<RepairOutcome>;
+  /** Absent: Platter does not compact this format. */
+  readonly compaction?: Compaction;
   /** What Platter can do with an image of this format and type. */
   capabilities(diskType: DiskType): ImageCapabilities;
   /** Absent: Platter does not write this format. */

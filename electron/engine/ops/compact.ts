@@ -1,14 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PlatterError } from '../errors';
-import { UNALLOCATED } from '../formats/vhd/bat';
+import type { CompactResult } from '../../../shared/jobs';
+import type { Compacted } from '../formats/driver';
+import { FORMAT_DRIVERS, driverFor, joinedWithOr } from '../formats/table';
 import { openImage } from '../image/open-image';
-import { VhdImage } from '../formats/vhd/vhd-image';
-import { VhdxImage } from '../formats/vhdx/vhdx-image';
-import { estimateVhdxCompaction, rewriteVhdx, vhdxLayoutOf } from '../formats/vhdx/compact-vhdx';
 import { modeFrom, writeNewFile } from '../io/output-file';
 import type { JobControl } from './progress';
-import { estimateCompaction, rewriteSparse } from './sparse-rewrite';
 
 export interface CompactOptions {
   readonly path: string;
@@ -20,17 +18,7 @@ export interface CompactOptions {
   readonly outputMode?: number;
 }
 
-export interface CompactResult {
-  readonly path: string;
-  readonly output: string;
-  readonly blocksBefore: number;
-  readonly blocksAfter: number;
-  readonly sizeBefore: number;
-  readonly sizeAfter: number;
-  readonly reclaimedBytes: number;
-  /** True when nothing was written: blocksAfter, sizeAfter and reclaimedBytes are what compacting would give. */
-  readonly dryRun: boolean;
-}
+export type { CompactResult };
 
 /**
  * Drops blocks that read as zeros (for a differencing disk, only where the parent reads zeros too), packs the rest
@@ -47,95 +35,45 @@ export async function compactImage(options: CompactOptions, control: JobControl 
   const writes = !options.dryRun;
   const image = await openImage(path, { claim: inPlace && writes, consistent: !inPlace && writes });
   try {
-    if (image instanceof VhdxImage) return await compactVhdx(image, path, output, inPlace, options, control);
-    if (!(image instanceof VhdImage))
-      throw new PlatterError('UNSUPPORTED', `${path} is not a VHD`, 'compact works on dynamic and differencing VHDs');
-    const { structure } = image;
-    if (!structure.header || !structure.bat) {
+    const { compaction, name } = driverFor(image.format);
+    if (!compaction) {
       throw new PlatterError(
-        'NOT_COMPACTABLE',
-        `${path} is a fixed VHD, which always holds every byte`,
-        'convert it to a dynamic VHD to reclaim space: `platter convert IN OUT.vhd --type dynamic`',
+        'UNSUPPORTED',
+        `${path} is a ${name}, which Platter cannot compact`,
+        `compact works on dynamic and differencing ${compactedFormatNames()} images; convert it to one of those first`,
+        { path },
       );
     }
-    const sizeBefore = (await stat(path)).size;
-    const mode = (await stat(path)).mode & 0o7777;
-    const blocksBefore = structure.bat.reduce((n, e) => (e === UNALLOCATED ? n : n + 1), 0);
-    if (options.dryRun) {
-      const estimate = await estimateCompaction(image, control);
-      const reclaimedBytes = Math.max(0, sizeBefore - estimate.size);
-      return {
-        path,
-        output,
-        blocksBefore,
-        blocksAfter: estimate.blocks,
-        sizeBefore,
-        sizeAfter: estimate.size,
-        reclaimedBytes,
-        dryRun: true,
-      };
-    }
-    let blocksAfter = 0;
-    let sizeAfter = 0;
+    const before = await stat(path);
+    const blocksBefore = compaction.blocksHeld(image);
+    const done = (after: Compacted, dryRun: boolean): CompactResult => ({
+      path,
+      output,
+      blocksBefore,
+      blocksAfter: after.blocks,
+      sizeBefore: before.size,
+      sizeAfter: after.size,
+      reclaimedBytes: Math.max(0, before.size - after.size),
+      dryRun,
+    });
+    if (options.dryRun) return done(await compaction.estimate(image, control), true);
+    let after: Compacted = { blocks: 0, size: 0 };
     await writeNewFile(
       output,
       control.signal,
       async (file) => {
-        const result = await rewriteSparse(file, image, control, { dropZeroBlocks: true, phase: 'compacting' });
-        blocksAfter = result.blocks;
-        sizeAfter = result.size;
-        // Windows cannot replace a file that is still open.
-        if (inPlace) await image.close();
+        after = await compaction.rewrite(file, image, control);
+        if (inPlace) await image.close(); // Windows cannot replace a file that is still open
       },
-      inPlace ? { replace: true, mode } : { mode: await modeFrom([path], options.outputMode) },
+      inPlace ? { replace: true, mode: before.mode & 0o7777 } : { mode: await modeFrom([path], options.outputMode) },
     );
-    return {
-      path,
-      output,
-      blocksBefore,
-      blocksAfter,
-      sizeBefore,
-      sizeAfter,
-      reclaimedBytes: Math.max(0, sizeBefore - sizeAfter),
-      dryRun: false,
-    };
+    return done(after, false);
   } finally {
     await image.close();
   }
 }
 
-/** The same steps for a dynamic VHDX: estimate, or rewrite into a new file that replaces the old in one rename. */
-async function compactVhdx(
-  image: VhdxImage,
-  path: string,
-  output: string,
-  inPlace: boolean,
-  options: CompactOptions,
-  control: JobControl,
-): Promise<CompactResult> {
-  vhdxLayoutOf(image); // refuses a fixed or differencing VHDX before any work
-  const before = await stat(path);
-  const blocksBefore = image.blockStates().filter((s) => s === 'allocated' || s === 'partial').length;
-  const done = (after: { blocks: number; size: number }, dryRun: boolean): CompactResult => ({
-    path,
-    output,
-    blocksBefore,
-    blocksAfter: after.blocks,
-    sizeBefore: before.size,
-    sizeAfter: after.size,
-    reclaimedBytes: Math.max(0, before.size - after.size),
-    dryRun,
-  });
-  if (options.dryRun) return done(await estimateVhdxCompaction(image, control), true);
-  let after = { blocks: 0, size: 0 };
-  await writeNewFile(
-    output,
-    control.signal,
-    async (file) => {
-      after = await rewriteVhdx(file, image, control);
-      if (inPlace) await image.close(); // Windows cannot replace a file that is still open
-    },
-    inPlace ? { replace: true, mode: before.mode & 0o7777 } : { mode: await modeFrom([path], options.outputMode) },
-  );
-  return done(after, false);
+/** "VHD or VHDX": the formats whose drivers compact. */
+function compactedFormatNames(): string {
+  return joinedWithOr(FORMAT_DRIVERS.filter((d) => d.compaction).map((d) => d.name));
 }

@@ -5,6 +5,7 @@ import { vhdOutput } from './output';
 import { findParent, readParentReference } from './parent-reference';
 import { probeVhd, readVhdUuid } from './probe';
 import { checkVhd } from './vhd-check';
+import { vhdCompaction } from './vhd-compaction';
 import { mergeVhdChild, vhdLinkedParent } from './vhd-merge';
 import { VhdImage } from './vhd-image';
 import { readVhdInfo } from './vhd-info';
@@ -45,6 +46,7 @@ export const vhdDriver: FormatDriver = {
     await checkVhd(file, add);
   },
   repair: repairVhd,
+  compaction: vhdCompaction,
   capabilities: (diskType) => ({
     compact: diskType !== 'fixed',
     resize: true,

@@ -4,7 +4,9 @@
 // way to compact a VHDX is the same: converting it to a new one. Identity (DataWriteGuid, the Virtual Disk ID),
 // block size and sector sizes are kept, so a child made from it stays valid.
 import { PlatterError } from '../../errors';
-import type { VhdxImage } from './vhdx-image';
+import type { DiskImage } from '../../image/disk-image';
+import type { Compaction } from '../driver';
+import { VhdxImage } from './vhdx-image';
 import type { RandomAccessFile } from '../../io/random-access-file';
 import { VhdxWriter, vhdxFileSize } from './vhdx-writer';
 import type { VhdxLayout } from './vhdx-writer';
@@ -78,3 +80,18 @@ export async function rewriteVhdx(
   const size = await writeBlockContent(image, writer, { ...control, phase: 'compacting', preallocate: false });
   return { blocks: writer.allocatedBlocks, size };
 }
+
+function asVhdx(image: DiskImage): VhdxImage {
+  if (!(image instanceof VhdxImage)) throw new TypeError(`${image.path} was not opened as a VHDX`);
+  return image;
+}
+
+export const vhdxCompaction: Compaction = {
+  blocksHeld(image) {
+    const vhdx = asVhdx(image);
+    vhdxLayoutOf(vhdx); // refuses a fixed or differencing VHDX before any work
+    return vhdx.blockStates().filter((s) => s === 'allocated' || s === 'partial').length;
+  },
+  estimate: (image, control) => estimateVhdxCompaction(asVhdx(image), control),
+  rewrite: (file, image, control) => rewriteVhdx(file, asVhdx(image), control),
+};

@@ -4,6 +4,7 @@ import { FORMAT_EXTENSIONS } from '../../../../shared/formats';
 import type { FormatDriver } from '../driver';
 import { hasVhdxSignature } from './file-identifier';
 import { vhdxOutput } from './output';
+import { vhdxCompaction } from './compact-vhdx';
 import { checkVhdx } from './vhdx-check';
 import { openVhdx, readVhdxDataWriteGuid, readVhdxParentLinkage } from './vhdx-image';
 import { mergeVhdxChild } from './vhdx-merge';
@@ -45,6 +46,7 @@ export const vhdxDriver: FormatDriver = {
   },
   check: checkVhdx,
   repair: (file, dryRun) => repairVhdx(file, dryRun),
+  compaction: vhdxCompaction,
   capabilities: (diskType) => ({
     compact: diskType === 'dynamic',
     resize: diskType !== 'differencing',
