@@ -6,6 +6,25 @@ import type { DiskImage, Extent } from './disk-image';
 /** How a block reads: from this file, as zeros, or from whatever lies beneath (the parent, or zeros). */
 export type BlockSource = 'data' | 'zero' | 'beneath';
 
+/** A piece of a run that lies in one block: where in the block it starts, and its [from, to) within the run. */
+export interface BlockPiece {
+  readonly block: number;
+  readonly inBlock: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Cuts the run [position, position + length) at block boundaries. */
+export function* blockPieces(position: number, length: number, blockSize: number): Generator<BlockPiece> {
+  for (let from = 0; from < length;) {
+    const block = Math.floor((position + from) / blockSize);
+    const inBlock = position + from - block * blockSize;
+    const to = from + Math.min(blockSize - inBlock, length - from);
+    yield { block, inBlock, from, to };
+    from = to;
+  }
+}
+
 /** Fills `segment` from the parent at `position`; zeros without a parent, and past the end of a smaller parent. */
 export async function readBeneath(parent: DiskImage | null, segment: Uint8Array, position: number): Promise<void> {
   if (!parent) return void segment.fill(0);

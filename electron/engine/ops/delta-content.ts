@@ -6,6 +6,7 @@ import type { Footer } from '../formats/vhd/footer';
 import type { DiskImage } from '../image/disk-image';
 import type { RandomAccessFile } from '../io/random-access-file';
 import { PUMP_CHUNK, isAllZero, pumpContent } from './content-pump';
+import { blockPieces } from '../image/layers';
 import type { ParentLink } from './parent-link';
 import type { JobControl } from './progress';
 import { SparseVhdWriter } from '../formats/vhd/sparse-vhd-writer';
@@ -42,9 +43,9 @@ export async function writeDeltaContent(
     source,
     (ours, position, theirs) => {
       const started: Promise<unknown>[] = [];
-      forEachBlockPiece(position, ours.length, writer.blockSize, (block, inBlock, from, to) => {
+      for (const { block, inBlock, from, to } of blockPieces(position, ours.length, writer.blockSize)) {
         const [a, b] = [ours.subarray(from, to), theirs!.subarray(from, to)];
-        if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(b)) return;
+        if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(b)) continue;
         if (open?.block !== block) {
           started.push(closeBlock());
           open = { block, bitmap: new Uint8Array(writer.bitmapSize), writes: [] };
@@ -52,29 +53,13 @@ export async function writeDeltaContent(
         const writes = writeDifferences(writer, block, inBlock, a, b, open.bitmap);
         open.writes.push(...writes);
         started.push(...writes);
-      });
+      }
       return Promise.all(started).then(() => undefined);
     },
     { ...options, phase: 'comparing', beside: parent },
   );
   await closeBlock();
   return { fileSize: await writer.finish(), changedBlocks: writer.allocatedBlocks };
-}
-
-/** Calls `visit` for each piece of the run [position, position + length) that lies in one block. */
-function forEachBlockPiece(
-  position: number,
-  length: number,
-  blockSize: number,
-  visit: (block: number, offsetInBlock: number, from: number, to: number) => void,
-): void {
-  for (let done = 0; done < length;) {
-    const block = Math.floor((position + done) / blockSize);
-    const inBlock = position + done - block * blockSize;
-    const n = Math.min(blockSize - inBlock, length - done);
-    visit(block, inBlock, done, done + n);
-    done += n;
-  }
 }
 
 /**
@@ -147,18 +132,18 @@ export async function writeChangedBlocks(
     source,
     (ours, position, theirs) => {
       const started: Promise<unknown>[] = [];
-      forEachBlockPiece(position, ours.length, blockSize, (block, inBlock, from, to) => {
+      for (const { block, inBlock, from, to } of blockPieces(position, ours.length, blockSize)) {
         const a = ours.subarray(from, to);
         if (current.block !== block) current = { block, differs: false };
         if (!current.differs) {
-          if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(theirs!.subarray(from, to))) return;
+          if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(theirs!.subarray(from, to))) continue;
           current.differs = true;
           changed++;
           writer.allocate(block);
           if (inBlock > 0) started.push(copyEarlier(block, inBlock));
         }
         started.push(copy(block, inBlock, a));
-      });
+      }
       return Promise.all(started).then(() => undefined);
     },
     { ...options, phase: 'comparing', beside: parent },

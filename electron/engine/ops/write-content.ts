@@ -2,6 +2,7 @@ import type { DynamicHeader } from '../formats/vhd/dynamic-header';
 import { serializeFooter } from '../formats/vhd/footer';
 import type { Footer } from '../formats/vhd/footer';
 import type { DiskImage } from '../image/disk-image';
+import { blockPieces } from '../image/layers';
 import type { RandomAccessFile } from '../io/random-access-file';
 import { PUMP_CHUNK, pumpContent } from './content-pump';
 import type { PumpOptions } from './content-pump';
@@ -56,14 +57,8 @@ export async function writeBlockContent(
     async (data, position) => {
       // A run may cross block boundaries: split it.
       const writes: Promise<unknown>[] = [];
-      for (let done = 0; done < data.length;) {
-        const pos = position + done;
-        const block = Math.floor(pos / blockSize);
-        const inBlock = pos - block * blockSize;
-        const n = Math.min(blockSize - inBlock, data.length - done);
-        writes.push(writer.writeData(block, inBlock, data.subarray(done, done + n)));
-        done += n;
-      }
+      for (const { block, inBlock, from, to } of blockPieces(position, data.length, blockSize))
+        writes.push(writer.writeData(block, inBlock, data.subarray(from, to)));
       await Promise.all(writes);
     },
     { ...options, includeZeros: false },

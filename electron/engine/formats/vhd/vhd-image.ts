@@ -2,7 +2,7 @@ import { UNALLOCATED } from './bat';
 import { sectorRuns } from './bitmap';
 import { SECTOR } from '../fields';
 import { checkReadRange } from '../../image/disk-image';
-import { layeredExtents, readBeneath } from '../../image/layers';
+import { blockPieces, layeredExtents, readBeneath } from '../../image/layers';
 import type { DiskImage, Extent } from '../../image/disk-image';
 import type { RandomAccessFile } from '../../io/random-access-file';
 import type { VhdStructure } from './vhd-structure';
@@ -37,18 +37,11 @@ export class VhdImage implements DiskImage {
     checkReadRange(this, target.length, position);
     const { bat, header } = this.structure;
     if (!bat || !header) return this.file.read(target, position);
-    const blockSize = header.blockSize;
-    let done = 0;
-    while (done < target.length) {
-      const pos = position + done;
-      const block = Math.floor(pos / blockSize);
-      const inBlock = pos - block * blockSize;
-      const length = Math.min(blockSize - inBlock, target.length - done);
-      const segment = target.subarray(done, done + length);
+    for (const { block, inBlock, from, to } of blockPieces(position, target.length, header.blockSize)) {
+      const segment = target.subarray(from, to);
       const entry = bat[block]!;
-      if (entry === UNALLOCATED) await this.readBeneath(segment, pos);
-      else await this.readAllocated(segment, pos, entry * SECTOR, inBlock, block);
-      done += length;
+      if (entry === UNALLOCATED) await this.readBeneath(segment, position + from);
+      else await this.readAllocated(segment, position + from, entry * SECTOR, inBlock, block);
     }
   }
 

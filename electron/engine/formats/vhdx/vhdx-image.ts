@@ -11,7 +11,7 @@ import type { VhdxFile } from './replayed-source';
 import { readVhdxMetadata, readVhdxStructure } from './structure';
 import type { VhdxStructure } from './structure';
 import { checkReadRange } from '../../image/disk-image';
-import { layeredExtents, readBeneath } from '../../image/layers';
+import { blockPieces, layeredExtents, readBeneath } from '../../image/layers';
 import type { FilePlacement } from '../../image/layers';
 import type { DiskImage, Extent } from '../../image/disk-image';
 import { parentCandidates } from '../vhd/parent-reference';
@@ -69,14 +69,9 @@ export class VhdxImage implements DiskImage {
 
   async read(target: Uint8Array, position: number): Promise<void> {
     checkReadRange(this, target.length, position);
-    const blockSize = this.blockSize;
-    let done = 0;
-    while (done < target.length) {
-      const pos = position + done;
-      const block = Math.floor(pos / blockSize);
-      const inBlock = pos - block * blockSize;
-      const length = Math.min(blockSize - inBlock, target.length - done);
-      const segment = target.subarray(done, done + length);
+    for (const { block, inBlock, from, to } of blockPieces(position, target.length, this.blockSize)) {
+      const segment = target.subarray(from, to);
+      const pos = position + from;
       const blockStart = this.structure.bat.payloadOffsetMiB[block]! * MIB;
       switch (this.source(block)) {
         case 'file':
@@ -91,7 +86,6 @@ export class VhdxImage implements DiskImage {
         case 'zero':
           segment.fill(0);
       }
-      done += length;
     }
   }
 
