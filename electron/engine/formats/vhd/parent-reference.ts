@@ -1,10 +1,9 @@
-import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
-import { PlatterError } from '../../errors';
 import type { DynamicHeader } from './dynamic-header';
 import { vhdTimeToDate } from '../fields';
 import { PLATFORM, decodeLocatorPath, locatorDataRange, platformName } from './parent-locator';
 import type { RandomAccessFile } from '../../io/random-access-file';
+import { findParentFile } from '../parent-search';
 
 export interface ParentLocator {
   readonly platform: string;
@@ -84,44 +83,31 @@ export function parentCandidates(childPath: string, ref: ParentReference): strin
   return [...new Set(candidates)];
 }
 
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Finds the parent: the first candidate whose UUID is the one the child records. `readUuid` reads a candidate's
  * UUID (null when it is not a VHD). Throws VHD_PARENT_NOT_FOUND or VHD_PARENT_MISMATCH.
  */
-export async function findParent(
+export function findParent(
   childPath: string,
   ref: ParentReference,
   readUuid: (path: string) => Promise<string | null>,
 ): Promise<string> {
-  const candidates = parentCandidates(childPath, ref);
-  const mismatches: string[] = [];
-  for (const candidate of candidates) {
-    if (!(await isFile(candidate))) continue;
-    const uuid = await readUuid(candidate).catch(() => null);
-    if (uuid === ref.uuid) return candidate;
-    mismatches.push(`${candidate} (${uuid ? `UUID ${uuid}` : 'not a VHD'})`);
-  }
   const parentName = ref.name || ref.locators.find((l) => l.path)?.path || `UUID ${ref.uuid}`;
-  if (mismatches.length > 0) {
-    throw new PlatterError(
-      'VHD_PARENT_MISMATCH',
-      `the parent of ${childPath} should have UUID ${ref.uuid}, but ${mismatches.join(', ')} does not`,
-      'find the parent this child was made from and point the child at it with `platter set-parent`',
-      { path: childPath, expectedUuid: ref.uuid, candidates },
-    );
-  }
-  throw new PlatterError(
-    'VHD_PARENT_NOT_FOUND',
-    `the parent ${parentName} of ${childPath} was not found; looked in ${candidates.join(', ') || 'no usable location'}`,
-    'put the parent back where it was, or point the child at it with `platter set-parent CHILD PARENT`',
-    { path: childPath, parentName, parentUuid: ref.uuid, candidates },
-  );
+  return findParentFile({
+    childPath,
+    candidates: parentCandidates(childPath, ref),
+    wanted: [ref.uuid],
+    identityName: 'UUID',
+    notOfFormat: 'not a VHD',
+    readIdentity: readUuid,
+    parentName,
+    mismatch: {
+      remedy: 'find the parent this child was made from and point the child at it with `platter set-parent`',
+      details: { expectedUuid: ref.uuid },
+    },
+    missing: {
+      remedy: 'put the parent back where it was, or point the child at it with `platter set-parent CHILD PARENT`',
+      details: { parentName, parentUuid: ref.uuid },
+    },
+  });
 }

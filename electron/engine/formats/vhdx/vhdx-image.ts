@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { PlatterError } from '../../errors';
 import { PAYLOAD_STATE } from './bat';
 import { MIB } from './fields';
@@ -15,6 +14,7 @@ import { blockPieces, layeredExtents, readBeneath } from '../../image/layers';
 import type { FilePlacement } from '../../image/layers';
 import type { DiskImage, Extent } from '../../image/disk-image';
 import { parentCandidates } from '../vhd/parent-reference';
+import { findParentFile } from '../parent-search';
 import type { ParentLocator } from '../vhd/parent-reference';
 import { RandomAccessFile } from '../../io/random-access-file';
 
@@ -205,41 +205,28 @@ function locatorPaths(locator: VhdxParentLocator): ParentLocator[] {
   return [...entry('W2ru', locator.relativePath), ...entry('W2ku', locator.volumePath), ...entry('W2ku', absolute)];
 }
 
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** Finds the parent file whose DataWriteGuid is the child's parent_linkage; throws VHD_PARENT_NOT_FOUND or _MISMATCH. */
-export async function findVhdxParent(childPath: string, locator: VhdxParentLocator): Promise<string> {
+export function findVhdxParent(childPath: string, locator: VhdxParentLocator): Promise<string> {
   const locators = locatorPaths(locator);
-  const candidates = parentCandidates(childPath, { uuid: '', name: '', timestamp: '', locators });
-  const wanted = [locator.parentLinkage, locator.parentLinkage2].filter((g) => g !== null);
-  const mismatches: string[] = [];
-  for (const candidate of candidates) {
-    if (!(await isFile(candidate))) continue;
-    const guid = await readVhdxDataWriteGuid(candidate);
-    if (guid && wanted.includes(guid)) return candidate;
-    mismatches.push(`${candidate} (${guid ? `DataWriteGuid ${guid}` : 'not a readable VHDX'})`);
-  }
   const parentName = locator.relativePath ?? locator.absoluteWin32Path ?? locator.volumePath ?? '';
-  if (mismatches.length > 0) {
-    throw new PlatterError(
-      'VHD_PARENT_MISMATCH',
-      `the parent of ${childPath} should have DataWriteGuid ${locator.parentLinkage}, but ${mismatches.join(', ')} does not`,
-      'find the parent this child was made from; a parent written to after the child was made no longer matches it',
-      { path: childPath, expectedGuid: locator.parentLinkage, candidates },
-    );
-  }
-  throw new PlatterError(
-    'VHD_PARENT_NOT_FOUND',
-    `the parent ${parentName} of ${childPath} was not found; looked in ${candidates.join(', ') || 'no usable location'}`,
-    'put the parent back where it was, next to the child or at the path the child records',
-    { path: childPath, parentName, parentGuid: locator.parentLinkage, candidates },
-  );
+  return findParentFile({
+    childPath,
+    candidates: parentCandidates(childPath, { uuid: '', name: '', timestamp: '', locators }),
+    wanted: [locator.parentLinkage, locator.parentLinkage2].filter((g) => g !== null),
+    identityName: 'DataWriteGuid',
+    notOfFormat: 'not a readable VHDX',
+    readIdentity: readVhdxDataWriteGuid,
+    parentName,
+    mismatch: {
+      remedy:
+        'find the parent this child was made from; a parent written to after the child was made no longer matches it',
+      details: { expectedGuid: locator.parentLinkage },
+    },
+    missing: {
+      remedy: 'put the parent back where it was, next to the child or at the path the child records',
+      details: { parentName, parentGuid: locator.parentLinkage },
+    },
+  });
 }
 
 /** The parent_linkage a differencing VHDX at `path` records (its parent's DataWriteGuid), or null. */
