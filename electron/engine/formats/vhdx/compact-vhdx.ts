@@ -1,5 +1,5 @@
-// Compacting a dynamic VHDX: the disk is written anew with only the blocks that hold a
-// non-zero byte, packed in order, and renamed over the original (or written to the output): a kill leaves the old
+// Compacting a dynamic or differencing VHDX (a child: compact-vhdx-child.ts): the disk is written anew with only
+// the blocks that hold a non-zero byte, packed in order, and renamed over the original (or written to the output): a kill leaves the old
 // image or the new one, and no byte of the old file is changed in place, so the log is not needed. qemu-img's
 // way to compact a VHDX is the same: converting it to a new one. Identity (DataWriteGuid, the Virtual Disk ID),
 // block size and sector sizes are kept, so a child made from it stays valid.
@@ -13,16 +13,10 @@ import type { VhdxLayout } from './vhdx-writer';
 import type { JobControl } from '../../ops/progress';
 import { writeBlockContent } from '../../ops/write-content';
 import type { BlockWriter } from '../../ops/write-content';
+import { copyChildBlocks } from './compact-vhdx-child';
 
 export function vhdxLayoutOf(image: VhdxImage): VhdxLayout {
   const m = image.structure.metadata;
-  if (m.hasParent)
-    throw new PlatterError(
-      'UNSUPPORTED',
-      `${image.path} is a differencing VHDX, which Platter does not compact yet`,
-      'merge it into its parent with Hyper-V (Merge-VHD), or convert it to a standalone disk with `platter convert`',
-      { path: image.path },
-    );
   if (m.leaveBlocksAllocated)
     throw new PlatterError(
       'NOT_COMPACTABLE',
@@ -35,6 +29,8 @@ export function vhdxLayoutOf(image: VhdxImage): VhdxLayout {
     blockSize: m.blockSize,
     logicalSectorSize: m.logicalSectorSize,
     physicalSectorSize: m.physicalSectorSize ?? 4096,
+    // A child keeps its link as it is: the parent's DataWriteGuid and the paths the locator records.
+    ...(m.hasParent && m.parentLocator ? { parentLocator: m.parentLocator.entries } : {}),
   };
 }
 
@@ -57,11 +53,13 @@ export async function estimateVhdxCompaction(
   control: JobControl,
 ): Promise<{ blocks: number; size: number }> {
   const layout = vhdxLayoutOf(image);
-  const blocks = await writeBlockContent(image, new BlockCounter(layout.blockSize), {
-    ...control,
-    phase: 'estimating',
-    preallocate: false,
-  });
+  const blocks = image.parent
+    ? await copyChildBlocks(image, null, control)
+    : await writeBlockContent(image, new BlockCounter(layout.blockSize), {
+        ...control,
+        phase: 'estimating',
+        preallocate: false,
+      });
   return { blocks, size: vhdxFileSize(layout, blocks) };
 }
 
@@ -77,6 +75,10 @@ export async function rewriteVhdx(
     page83Data: image.structure.metadata.page83Data ?? image.structure.header.dataWriteGuid,
   };
   const writer = new VhdxWriter(file, layout, identity);
+  if (image.parent) {
+    await copyChildBlocks(image, writer, control);
+    return { blocks: writer.allocatedBlocks, size: await writer.finish() };
+  }
   const size = await writeBlockContent(image, writer, { ...control, phase: 'compacting', preallocate: false });
   return { blocks: writer.allocatedBlocks, size };
 }
@@ -89,7 +91,7 @@ function asVhdx(image: DiskImage): VhdxImage {
 export const vhdxCompaction: Compaction = {
   blocksHeld(image) {
     const vhdx = asVhdx(image);
-    vhdxLayoutOf(vhdx); // refuses a fixed or differencing VHDX before any work
+    vhdxLayoutOf(vhdx); // refuses a fixed VHDX before any work
     return vhdx.blockStates().filter((s) => s === 'allocated' || s === 'partial').length;
   },
   estimate: (image, control) => estimateVhdxCompaction(asVhdx(image), control),

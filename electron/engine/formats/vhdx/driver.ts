@@ -48,7 +48,7 @@ export const vhdxDriver: FormatDriver = {
   repair: (file, dryRun) => repairVhdx(file, dryRun),
   compaction: vhdxCompaction,
   capabilities: (diskType) => ({
-    compact: diskType === 'dynamic',
+    compact: diskType !== 'fixed',
     resize: diskType !== 'differencing',
     merge: diskType === 'differencing',
     setParent: diskType === 'differencing',

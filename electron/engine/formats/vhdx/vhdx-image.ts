@@ -21,7 +21,7 @@ import { RandomAccessFile } from '../../io/random-access-file';
 const BITMAP_CACHE_BYTES = 8 * 1024 * 1024;
 
 /** Where a block's bytes come from: this file, zeros, the parent, or sector by sector (the bitmap decides). */
-type Source = 'file' | 'zero' | 'beneath' | 'bitmap';
+export type Source = 'file' | 'zero' | 'beneath' | 'bitmap';
 
 /** A fixed, dynamic or differencing VHDX, read through its parent when it has one. */
 export class VhdxImage implements DiskImage {
@@ -50,7 +50,8 @@ export class VhdxImage implements DiskImage {
     return this.structure.metadata.logicalSectorSize;
   }
 
-  private source(block: number): Source {
+  /** Where block `block` reads from. */
+  blockSource(block: number): Source {
     switch (this.structure.bat.payloadState[block]) {
       case PAYLOAD_STATE.fullyPresent:
         return 'file';
@@ -73,7 +74,7 @@ export class VhdxImage implements DiskImage {
       const segment = target.subarray(from, to);
       const pos = position + from;
       const blockStart = this.structure.bat.payloadOffsetMiB[block]! * MIB;
-      switch (this.source(block)) {
+      switch (this.blockSource(block)) {
         case 'file':
           await this.file.read(segment, blockStart + inBlock);
           break;
@@ -115,7 +116,7 @@ export class VhdxImage implements DiskImage {
   }
 
   /** The part of the chunk's sector bitmap block that covers `block`: one bit per logical sector. */
-  private async blockBitmap(block: number): Promise<Uint8Array> {
+  async blockBitmap(block: number): Promise<Uint8Array> {
     const cached = this.bitmaps.get(block);
     if (cached) return cached;
     const { geometry, bat } = this.structure;
@@ -136,7 +137,7 @@ export class VhdxImage implements DiskImage {
       this.structure.geometry.payloadBlocks,
       this.blockSize,
       this.virtualSize,
-      (block) => kinds[this.source(block)],
+      (block) => kinds[this.blockSource(block)],
       beneath,
       this.filePlacement(),
     );
@@ -151,7 +152,7 @@ export class VhdxImage implements DiskImage {
     return {
       fileExtents: this.file.extents(this.file.size),
       offsetOf: (block) => {
-        const source = this.source(block);
+        const source = this.blockSource(block);
         if (source !== 'file' && (source !== 'bitmap' || this.parent)) return null;
         return this.structure.bat.payloadOffsetMiB[block]! * MIB;
       },
@@ -161,7 +162,7 @@ export class VhdxImage implements DiskImage {
   /** Per block: held in this file (wholly or in part), reading as zeros, or read from the parent. */
   blockStates(): ('allocated' | 'partial' | 'zero' | 'parent')[] {
     const names = { file: 'allocated', bitmap: 'partial', zero: 'zero', beneath: 'parent' } as const;
-    return Array.from({ length: this.structure.geometry.payloadBlocks }, (_, block) => names[this.source(block)]);
+    return Array.from({ length: this.structure.geometry.payloadBlocks }, (_, block) => names[this.blockSource(block)]);
   }
 
   async close(): Promise<void> {

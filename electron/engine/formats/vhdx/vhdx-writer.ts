@@ -150,13 +150,36 @@ export class VhdxWriter {
     return this.layout.blockSize;
   }
 
+  /** Blocks the file holds, wholly or in part. */
   get allocatedBlocks(): number {
-    return this.bat.payloadState.reduce((n, s) => (s === PAYLOAD_STATE.fullyPresent ? n + 1 : n), 0);
+    const held = (s: number) => s === PAYLOAD_STATE.fullyPresent || s === PAYLOAD_STATE.partiallyPresent;
+    return this.bat.payloadState.reduce((n, s) => (held(s) ? n + 1 : n), 0);
+  }
+
+  /**
+   * A differencing disk's block that holds only the sectors `bitmap` marks (one bit per logical sector), the rest
+   * read from the parent ("partially present"); its data is written with writeData.
+   */
+  allocatePartial(block: number, bitmap: Uint8Array): Promise<void> {
+    if (!this.layout.parentLocator) throw new Error('only a differencing VHDX has partly present blocks');
+    this.allocate(block);
+    this.bat.payloadState[block] = PAYLOAD_STATE.partiallyPresent;
+    const bytes = this.layout.blockSize / this.layout.logicalSectorSize / 8;
+    const chunk = Math.floor(block / this.geometry.chunkRatio);
+    const at = this.bat.bitmapOffsetMiB[chunk]! * MIB + (block % this.geometry.chunkRatio) * bytes;
+    return this.file.write(bitmap.subarray(0, bytes), at);
+  }
+
+  /** A block that reads as zeros without holding any ("zero"): in a child, zeros over the parent's data. */
+  markZero(block: number): void {
+    this.bat.payloadState[block] = PAYLOAD_STATE.zero;
+    this.bat.payloadOffsetMiB[block] = 0;
   }
 
   /** Makes the block one this file holds whole ("fully present"); bytes never written read as zeros. */
   allocate(block: number): void {
-    if (this.bat.payloadState[block] === PAYLOAD_STATE.fullyPresent) return;
+    const state = this.bat.payloadState[block];
+    if (state === PAYLOAD_STATE.fullyPresent || state === PAYLOAD_STATE.partiallyPresent) return;
     this.bat.payloadState[block] = PAYLOAD_STATE.fullyPresent;
     this.bat.payloadOffsetMiB[block] = this.next / MIB;
     this.next += this.layout.blockSize;
