@@ -1,4 +1,4 @@
-// set-parent of a differencing VHDX killed: the child reads through its old parent or its new one, in Platter (its
+// compact and set-parent of a differencing VHDX killed: the child reads through its old parent or its new one, in Platter (its
 // log replayed in memory) and once qemu-img has replayed it (then read by Platter and libvhdi) alike.
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, open, readFile, writeFile } from 'node:fs/promises';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { MIB } from '../../../electron/engine/formats/vhdx/fields';
 import type { VhdxImage } from '../../../electron/engine/formats/vhdx/vhdx-image';
 import { openImage } from '../../../electron/engine/image/open-image';
+import { compactImage } from '../../../electron/engine/ops/compact';
 import { convertImage } from '../../../electron/engine/ops/convert';
 import { convertToChild } from '../../../electron/engine/ops/convert-delta';
 import { setParent } from '../../../electron/engine/ops/set-parent';
@@ -63,7 +64,43 @@ function setParentRow(name: string, movedUnder: readonly string[]): KillRow {
   };
 }
 
+/**
+ * A VHDX child with block 1 changed and block 3 held but zeroed (the parent reads zeros there too): compact gives
+ * block 3 back to the parent, in a new file renamed over the child.
+ */
+const compactChildRow: KillRow = {
+  name: 'compact a differencing VHDX',
+  minKills: 3,
+  async setup(dir): Promise<KillSetup> {
+    const parentRaw = join(dir, 'parent.img');
+    await writeRaw(parentRaw, SIZE, [[0, 2 * MIB]], 'parent');
+    const parent = join(dir, 'parent.vhdx');
+    await convertImage({ input: parentRaw, output: parent, blockSize: MIB });
+    const bytes = await readFile(parentRaw);
+    seededBytes('child', 8192).copy(bytes, MIB + 4096);
+    seededBytes('dropped', 4096).copy(bytes, 3 * MIB);
+    const childRaw = join(dir, 'child.img');
+    await writeFile(childRaw, bytes);
+    const child = join(dir, 'child.vhdx');
+    await convertToChild({ input: childRaw, output: child, parent });
+    const image = (await openImage(child)) as VhdxImage;
+    const at = image.structure.bat.payloadOffsetMiB[3]! * MIB;
+    await image.close();
+    const handle = await open(child, 'r+');
+    await handle.write(new Uint8Array(4096), 0, 4096, at);
+    await handle.close();
+    return {
+      args: ['compact', child],
+      watched: [{ path: child, format: 'vhdx-child' }],
+      sources: [parent],
+      products: [parentRaw, parent, childRaw, child],
+      rerun: async () => void (await compactImage({ path: child })),
+    };
+  },
+};
+
 export const VHDX_CHAIN_ROWS: readonly KillRow[] = [
+  compactChildRow,
   // A shorter path: the new locator fits the old one's space, and its table entry's length changes with it.
   setParentRow('set-parent of a VHDX, the locator rewritten in its place', ['m', 'p.vhdx']),
   // A longer path: the new locator goes to free space in the metadata region, its table entry moved with it.
