@@ -1,5 +1,6 @@
-// compact and set-parent of a differencing VHDX killed: the child reads through its old parent or its new one, in Platter (its
-// log replayed in memory) and once qemu-img has replayed it (then read by Platter and libvhdi) alike.
+// compact and set-parent of a differencing VHDX killed: the child reads its old content or its new one (through its
+// old parent or its new one), in Platter (its log replayed in memory) and once qemu-img has replayed it (then read
+// by Platter and libvhdi) alike.
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
