@@ -1,27 +1,34 @@
-// `npm run bench`: times Platter against qemu-img on the same files, alternating runs.
-// The 4 GiB source (25% of its 1 MiB chunks random data, the rest holes) is made once and cached in .bench/.
-// BENCH_DIR puts it all elsewhere: on tmpfs (BENCH_DIR=/dev/shm/platter-bench) a flush costs nothing, so the
-// engines are compared without the disk (use BENCH_SIZE_MIB=1024 there: the images live in memory).
+// `npm run bench`: times Platter against qemu-img on the same files, alternating runs, in two places:
+// - tmpfs (/dev/shm): a flush costs nothing there, so the engines are compared alone, Platter against qemu-img's
+//   default;
+// - the disk (.bench/ in the checkout): durable against durable, Platter (which flushes before it renames its
+//   output into place) against qemu-img's default followed by `sync FILE` (the fastest way to have qemu-img's
+//   output on the disk).
+// The source, a raw image in which a fixed pseudo-random quarter of the 1 MiB chunks hold random data and the rest
+// are holes, is made once per place and kept. BENCH_PLACES=tmpfs or =disk measures one place only; BENCH_RUNS
+// (default 7) sets the runs; BENCH_SIZE_MIB (default 4096) and BENCH_TMPFS_SIZE_MIB (default 2048: tmpfs holds
+// the images in memory) set the source's size.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, closeSync, writeSync, ftruncateSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const DIR = process.env.BENCH_DIR ? resolve(process.env.BENCH_DIR) : join(ROOT, '.bench');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 4096);
 const PLATTER = [process.execPath, join(ROOT, 'bin/platter.mjs')];
-const SOURCE = join(DIR, `source-${SIZE_MIB}m.img`);
 const MiB = 1024 * 1024;
+const PLACES = [
+  { name: 'tmpfs', dir: '/dev/shm/platter-bench', sizeMiB: Number(process.env.BENCH_TMPFS_SIZE_MIB ?? 2048) },
+  { name: 'disk', dir: join(ROOT, '.bench'), sizeMiB: Number(process.env.BENCH_SIZE_MIB ?? 4096) },
+].filter((p) => !process.env.BENCH_PLACES || process.env.BENCH_PLACES.split(',').includes(p.name));
 
-function makeSource() {
-  if (existsSync(SOURCE) && statSync(SOURCE).size === SIZE_MIB * MiB) return;
-  console.log(`making ${SOURCE} (${SIZE_MIB} MiB, 25% data)...`);
-  const fd = openSync(SOURCE, 'w');
-  ftruncateSync(fd, SIZE_MIB * MiB);
+function makeSource(path, sizeMiB) {
+  if (existsSync(path) && statSync(path).size === sizeMiB * MiB) return;
+  console.log(`making ${path} (${sizeMiB} MiB, 25% data)...`);
+  const fd = openSync(path, 'w');
+  ftruncateSync(fd, sizeMiB * MiB);
   let seed = createHash('sha256').update('platter-bench').digest();
-  for (let chunk = 0; chunk < SIZE_MIB; chunk++) {
+  for (let chunk = 0; chunk < sizeMiB; chunk++) {
     seed = createHash('sha256').update(seed).digest();
     if (seed[0] >= 64) continue; // a fixed pseudo-random quarter of the chunks
     const data = Buffer.alloc(MiB);
@@ -45,22 +52,20 @@ function timed(argv) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/**
- * Runs Platter, qemu-img as it runs by default (cache=unsafe for convert: it never flushes its output) and
- * qemu-img -t writeback (flushes at the end, as Platter does before renaming its output into place), in turn,
- * rotating which goes first.
- */
-function bench(name, platterArgs, qemuArgs, output) {
-  const qemuFlushed = [qemuArgs[0], qemuArgs[1], '-t', 'writeback', ...qemuArgs.slice(2)];
-  const runs = { platter: [], qemu: [], qemuFlushed: [] };
+/** qemu-img's command, followed by `sync FILE` of its output where the place asks for a durable one. */
+function qemuCommand(qemuArgs, output, durable) {
+  return durable ? ['sh', '-c', `"$@" && sync "${output}"`, 'qemu', ...qemuArgs] : qemuArgs;
+}
+
+/** Platter and qemu-img in turn, the one to start rotating each round; `sync` before each run. */
+function bench(name, platterArgs, qemuArgs, output, durable) {
+  const runs = { platter: [], qemu: [] };
   const tools = [
     ['platter', platterArgs],
-    ['qemu', qemuArgs],
-    ['qemuFlushed', qemuFlushed],
+    ['qemu', qemuCommand(qemuArgs, output, durable)],
   ];
   for (let i = 0; i < RUNS; i++) {
-    // Each round starts with the next tool: none always runs right after the same other one.
-    for (const [who, argv] of [...tools.slice(i % 3), ...tools.slice(0, i % 3)]) {
+    for (const [who, argv] of i % 2 ? [...tools].reverse() : tools) {
       rmSync(output, { force: true });
       // Start each run with no write-back pending from the one before: otherwise runs disturb each other.
       spawnSync('sync');
@@ -75,120 +80,122 @@ function bench(name, platterArgs, qemuArgs, output) {
     name,
     platter: wall('platter'),
     qemu: wall('qemu'),
-    qemuFlushed: wall('qemuFlushed'),
-    best: { platter: best('platter'), qemu: best('qemu'), qemuFlushed: best('qemuFlushed') },
+    best: { platter: best('platter'), qemu: best('qemu') },
     platterRss: rss('platter'),
     qemuRss: rss('qemu'),
   };
 }
 
-mkdirSync(DIR, { recursive: true });
-execFileSync(process.execPath, [join(ROOT, 'scripts/build-cli.mjs')], { stdio: 'inherit' });
-makeSource();
-const dyn = join(DIR, `source-${SIZE_MIB}m-dynamic.vhd`);
-const full = join(DIR, `source-${SIZE_MIB}m-allocated.vhd`);
-if (!existsSync(dyn))
-  execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'vpc', '-o', 'force_size=on', SOURCE, dyn]);
-// Every block allocated, three quarters of them zeros: what compact exists for.
-if (!existsSync(full))
-  execFileSync('qemu-img', ['convert', '-S', '0', '-f', 'raw', '-O', 'vpc', '-o', 'force_size=on', SOURCE, full]);
-const dynx = join(DIR, `source-${SIZE_MIB}m-dynamic.vhdx`);
-const fullx = join(DIR, `source-${SIZE_MIB}m-allocated.vhdx`);
-const VHDX_BLOCK = ['-o', `block_size=${32 * MiB}`];
-if (!existsSync(dynx)) execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'vhdx', ...VHDX_BLOCK, SOURCE, dynx]);
-if (!existsSync(fullx))
-  execFileSync('qemu-img', ['convert', '-S', '0', '-f', 'raw', '-O', 'vhdx', ...VHDX_BLOCK, SOURCE, fullx]);
-const out = join(DIR, 'out');
+/** The sources every row reads: the raw image, and qemu-img's dynamic and fully allocated VHD and VHDX of it. */
+function sources(dir, sizeMiB) {
+  mkdirSync(dir, { recursive: true });
+  const raw = join(dir, `source-${sizeMiB}m.img`);
+  makeSource(raw, sizeMiB);
+  const made = (name, args) => {
+    const path = join(dir, `source-${sizeMiB}m-${name}`);
+    if (!existsSync(path)) execFileSync('qemu-img', ['convert', ...args, raw, path]);
+    return path;
+  };
+  const vhdx = ['-O', 'vhdx', '-o', `block_size=${32 * MiB}`];
+  return {
+    raw,
+    dyn: made('dynamic.vhd', ['-f', 'raw', '-O', 'vpc', '-o', 'force_size=on']),
+    // Every block allocated, three quarters of them zeros: what compact exists for.
+    full: made('allocated.vhd', ['-S', '0', '-f', 'raw', '-O', 'vpc', '-o', 'force_size=on']),
+    dynx: made('dynamic.vhdx', ['-f', 'raw', ...vhdx]),
+    fullx: made('allocated.vhdx', ['-S', '0', '-f', 'raw', ...vhdx]),
+  };
+}
 
-const rows = [
-  bench(
-    'raw -> dynamic VHD',
-    [...PLATTER, 'convert', '-q', SOURCE, out, '--format', 'vhd'],
-    ['qemu-img', 'convert', '-f', 'raw', '-O', 'vpc', '-o', 'force_size=on', SOURCE, out],
-    out,
-  ),
-  bench(
-    'raw -> fixed VHD',
-    [...PLATTER, 'convert', '-q', SOURCE, out, '--format', 'vhd', '--type', 'fixed'],
-    ['qemu-img', 'convert', '-f', 'raw', '-O', 'vpc', '-o', 'subformat=fixed,force_size=on', SOURCE, out],
-    out,
-  ),
-  bench(
-    'dynamic VHD -> raw',
-    [...PLATTER, 'convert', '-q', dyn, out, '--format', 'raw'],
-    ['qemu-img', 'convert', '-f', 'vpc', '-O', 'raw', dyn, out],
-    out,
-  ),
-  bench(
-    'compact (vpc -> vpc)',
-    [...PLATTER, 'compact', '-q', full, '--output', out],
-    ['qemu-img', 'convert', '-f', 'vpc', '-O', 'vpc', '-o', 'force_size=on', full, out],
-    out,
-  ),
-  // VHDX, 32 MiB blocks on both sides (Platter's default, as Hyper-V's). qemu-img's way to compact a VHDX is to
-  // convert it to a new one.
-  bench(
-    'raw -> dynamic VHDX',
-    [...PLATTER, 'convert', '-q', SOURCE, out, '--format', 'vhdx'],
-    ['qemu-img', 'convert', '-f', 'raw', '-O', 'vhdx', ...VHDX_BLOCK, SOURCE, out],
-    out,
-  ),
-  bench(
-    'dynamic VHDX -> raw',
-    [...PLATTER, 'convert', '-q', dynx, out, '--format', 'raw'],
-    ['qemu-img', 'convert', '-f', 'vhdx', '-O', 'raw', dynx, out],
-    out,
-  ),
-  bench(
-    'compact VHDX',
-    [...PLATTER, 'compact', '-q', fullx, '--output', out],
-    ['qemu-img', 'convert', '-f', 'vhdx', '-O', 'vhdx', ...VHDX_BLOCK, fullx, out],
-    out,
-  ),
-];
+function rowsFor(place) {
+  const { raw, dyn, full, dynx, fullx } = sources(place.dir, place.sizeMiB);
+  const out = join(place.dir, 'out');
+  const durable = place.name === 'disk';
+  const row = (name, platterArgs, qemuArgs) => bench(name, [...PLATTER, ...platterArgs], qemuArgs, out, durable);
+  const VHDX_BLOCK = ['-o', `block_size=${32 * MiB}`];
+  return [
+    row(
+      'raw -> dynamic VHD',
+      ['convert', '-q', raw, out, '--format', 'vhd'],
+      ['qemu-img', 'convert', '-f', 'raw', '-O', 'vpc', '-o', 'force_size=on', raw, out],
+    ),
+    row(
+      'raw -> fixed VHD',
+      ['convert', '-q', raw, out, '--format', 'vhd', '--type', 'fixed'],
+      ['qemu-img', 'convert', '-f', 'raw', '-O', 'vpc', '-o', 'subformat=fixed,force_size=on', raw, out],
+    ),
+    row(
+      'dynamic VHD -> raw',
+      ['convert', '-q', dyn, out, '--format', 'raw'],
+      ['qemu-img', 'convert', '-f', 'vpc', '-O', 'raw', dyn, out],
+    ),
+    row(
+      'compact (vpc -> vpc)',
+      ['compact', '-q', full, '--output', out],
+      ['qemu-img', 'convert', '-f', 'vpc', '-O', 'vpc', '-o', 'force_size=on', full, out],
+    ),
+    // VHDX, 32 MiB blocks on both sides (Platter's default, as Hyper-V's). qemu-img's way to compact a VHDX is to
+    // convert it to a new one.
+    row(
+      'raw -> dynamic VHDX',
+      ['convert', '-q', raw, out, '--format', 'vhdx'],
+      ['qemu-img', 'convert', '-f', 'raw', '-O', 'vhdx', ...VHDX_BLOCK, raw, out],
+    ),
+    row(
+      'dynamic VHDX -> raw',
+      ['convert', '-q', dynx, out, '--format', 'raw'],
+      ['qemu-img', 'convert', '-f', 'vhdx', '-O', 'raw', dynx, out],
+    ),
+    row(
+      'compact VHDX',
+      ['compact', '-q', fullx, '--output', out],
+      ['qemu-img', 'convert', '-f', 'vhdx', '-O', 'vhdx', ...VHDX_BLOCK, fullx, out],
+    ),
+  ];
+}
+
+/** The machine's own copy limit: coreutils' sparse copy of the raw source, left in the page cache, then flushed. */
+function copyLimit(place) {
+  const raw = join(place.dir, `source-${place.sizeMiB}m.img`);
+  const out = join(place.dir, 'out');
+  const runs = { cached: [], flushed: [] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const [kind, script] of [
+      ['cached', 'cp --sparse=always "$0" "$1"'],
+      ['flushed', 'cp --sparse=always "$0" "$1" && sync "$1"'],
+    ]) {
+      rmSync(out, { force: true });
+      spawnSync('sync');
+      runs[kind].push(timed(['sh', '-c', script, raw, out]).wall);
+    }
+  }
+  rmSync(out, { force: true });
+  return { cached: median(runs.cached), flushed: median(runs.flushed) };
+}
 
 const pad = (s, n) => String(s).padEnd(n);
 const f2 = (x) => x.toFixed(2);
-console.log(`\n${SIZE_MIB} MiB source, 25% data; median wall time of ${RUNS} runs each, alternating`);
-console.log('qemu-img: its default (never flushes the output); qemu-img wb: -t writeback (flushed, like Platter)\n');
-console.log(
-  `${pad('operation', 22)}${pad('platter', 9)}${pad('qemu-img', 10)}${pad('ratio', 7)}${pad('qemu wb', 9)}${pad('ratio wb', 10)}${pad('platter RSS', 13)}qemu-img RSS`,
-);
-for (const r of rows) {
-  console.log(
-    `${pad(r.name, 22)}${pad(f2(r.platter) + 's', 9)}${pad(f2(r.qemu) + 's', 10)}${pad(f2(r.platter / r.qemu), 7)}${pad(f2(r.qemuFlushed) + 's', 9)}${pad(f2(r.platter / r.qemuFlushed), 10)}${pad(r.platterRss.toFixed(0) + ' MiB', 13)}${r.qemuRss.toFixed(0)} MiB`,
-  );
-}
 
-// This virtual disk has slow phases (the same command takes twice as long, for every tool); the best run of each
-// shows what each does undisturbed.
-console.log(`\nbest of ${RUNS} runs`);
-for (const { name, best } of rows) {
-  console.log(
-    `${pad(name, 22)}${pad(f2(best.platter) + 's', 9)}${pad(f2(best.qemu) + 's', 10)}${pad(f2(best.platter / best.qemu), 7)}${pad(f2(best.qemuFlushed) + 's', 9)}${f2(best.platter / best.qemuFlushed)}`,
-  );
-}
-
-// What flushing costs on this disk, measured without Platter or qemu-img: the system's own sparse copy of the raw
-// source (coreutils cp, in-kernel copy_file_range), left in the page cache, then flushed (sync -d: fdatasync).
-const copyRuns = { cached: [], flushed: [] };
-for (let i = 0; i < RUNS; i++) {
-  for (const [kind, script] of [
-    ['cached', 'cp --sparse=always "$0" "$1"'],
-    ['flushed', 'cp --sparse=always "$0" "$1" && sync -d "$1"'],
-  ]) {
-    rmSync(out, { force: true });
-    spawnSync('sync');
-    copyRuns[kind].push(timed(['sh', '-c', script, SOURCE, out]).wall);
+function print(place, rows, limit) {
+  const peer = place.name === 'disk' ? 'qemu-img + sync FILE' : 'qemu-img (default)';
+  console.log(`\n${place.name}: ${place.dir}, ${place.sizeMiB} MiB source, 25% data; median of ${RUNS} runs each`);
+  console.log(`${pad('operation', 22)}${pad('platter', 9)}${pad(peer, 22)}${pad('ratio', 7)}${pad('best of', 16)}RSS`);
+  for (const r of rows) {
+    const best = `${f2(r.best.platter)}/${f2(r.best.qemu)} ${f2(r.best.platter / r.best.qemu)}`;
+    const rss = `${r.platterRss.toFixed(0)} / ${r.qemuRss.toFixed(0)} MiB`;
+    console.log(
+      `${pad(r.name, 22)}${pad(f2(r.platter) + 's', 9)}${pad(f2(r.qemu) + 's', 22)}${pad(f2(r.platter / r.qemu), 7)}${pad(best, 16)}${rss}`,
+    );
   }
+  console.log(`copy limit: cp --sparse=always of the source ${f2(limit.cached)}s, with sync ${f2(limit.flushed)}s`);
 }
-rmSync(out, { force: true });
-console.log(
-  `\nthe flush on this disk: cp --sparse=always of the raw source ${f2(median(copyRuns.cached))}s, with sync -d ${f2(median(copyRuns.flushed))}s`,
-);
+
+execFileSync(process.execPath, [join(ROOT, 'scripts/build-cli.mjs')], { stdio: 'inherit' });
+for (const place of PLACES) print(place, rowsFor(place), copyLimit(place));
 
 // Info reads only the headers and the BAT: time it on the largest dynamic VHD there is.
-const huge = join(DIR, 'huge-2040g.vhd');
+const huge = join(PLACES[0]?.dir ?? join(ROOT, '.bench'), 'huge-2040g.vhd');
+mkdirSync(resolve(huge, '..'), { recursive: true });
 rmSync(huge, { force: true });
 execFileSync(PLATTER[0], [PLATTER[1], 'create', '-q', huge, '--size', '2040G']);
 const infoRuns = Array.from({ length: RUNS }, () => timed([...PLATTER, 'info', huge]));
