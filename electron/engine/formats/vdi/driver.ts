@@ -15,7 +15,7 @@ export const vdiDriver: FormatDriver = {
   name: 'VDI',
   extensions: FORMAT_EXTENSIONS.vdi,
   probe: async (file) => file.size >= 0x44 && hasVdiSignature(await file.readAt(0, 0x44)),
-  open: (file, openParent) => namingPath(file.path, () => openVdi(file, openParent)),
+  open: openVdi,
   identity: async (path) => (await readVdiHeaderAt(path))?.uuid ?? null,
   async linkedParent(path) {
     const header = await readVdiHeaderAt(path);

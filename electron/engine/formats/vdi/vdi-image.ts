@@ -1,6 +1,6 @@
 // A fixed, dynamic or differencing VDI read as VirtualBox reads it: an allocated block from the data area, a zero
 // block as zeros, a free block from the parent (or as zeros for a disk of its own).
-import { PlatterError } from '../../errors';
+import { PlatterError, namingPath } from '../../errors';
 import { checkReadRange } from '../../image/disk-image';
 import type { DiskImage, Extent } from '../../image/disk-image';
 import { layeredExtents, readBeneath } from '../../image/layers';
@@ -81,7 +81,8 @@ export class VdiImage implements DiskImage {
 
 /** Opens a VDI whose file is open; a differencing one's parent is found by its UUID and opened with `openParent`. */
 export async function openVdi(file: RandomAccessFile, openParent: ParentOpener): Promise<VdiImage> {
-  const structure = await readVdiStructure(file);
+  // Named with this file's path; a parent's own errors name the parent.
+  const structure = await namingPath(file.path, () => readVdiStructure(file));
   if (!hasParentLink(structure)) return new VdiImage(file, structure, null);
   const parent = await openParent(await findVdiParent(file.path, structure.header.parentUuid));
   if (!(parent instanceof VdiImage) || parent.structure.header.uuid !== structure.header.parentUuid) {
