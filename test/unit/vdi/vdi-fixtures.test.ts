@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { vdiDriver } from '../../../electron/engine/formats/vdi/driver';
 import { checkImage } from '../../../electron/engine/ops/check';
+import { imageDetails } from '../../../electron/engine/ops/image-details';
 import { hashImage } from '../../../electron/engine/ops/hash';
 import { cli } from '../../helpers/cli';
 import { diskTypeOf, fixturePath, fixturesAvailable, manifest, readableEntries } from '../../helpers/fixtures';
@@ -43,5 +44,13 @@ describe.skipIf(!fixturesAvailable)('real-world VDI fixtures', () => {
     const d = await vdiDriver.describe!(path);
     expect(d.blockStates()).toEqual(['zero', ...Array<string>(9).fill('allocated')]);
     expect(d.allocatedBytes).toBe(9 * 1024 * 1024);
+  });
+
+  it('the Image view gets its allocation map, chain and capabilities (nothing in place yet)', async () => {
+    const details = await imageDetails(fixturePath('vdi/qemu-dynamic-10m.vdi'));
+    expect(details).toMatchObject({ format: 'vdi', diskType: 'dynamic', allocatedBlocks: 9, totalBlocks: 10 });
+    expect(details.allocation?.map).toBe('0AAAAAAAAA');
+    expect(details.chain).toHaveLength(1);
+    expect(Object.values(details.capabilities).some(Boolean)).toBe(false);
   });
 });
