@@ -3,7 +3,7 @@
 // version 0.2. All fields little-endian; every one checked the way VirtualBox's vdiValidateHeader checks it, plus
 // the bounds Platter needs before it allocates or reads anything.
 import { PlatterError } from '../../errors';
-import { NIL_GUID, readGuid, writeGuid } from '../vhdx/guid';
+import { NIL_GUID, readGuid } from '../vhdx/guid';
 import { isPowerOfTwo } from '../fields';
 
 export const VDI_SIGNATURE = 0xbeda107f;
@@ -19,8 +19,6 @@ export const VERSION_1_1 = 0x00010001;
 /** The only version 0 VirtualBox opens (VDI_IMAGE_VERSION 0.2). */
 export const VERSION_0_2 = 0x00000002;
 export const SECTOR_SIZE = 512;
-/** Banner VirtualBox writes; readers ignore it ("for eyes only"). */
-export const VIRTUALBOX_BANNER = '<<< Oracle VM VirtualBox Disk Image >>>\n';
 /** Block sizes Platter reads: VirtualBox takes any power of two; a sector is the least that makes sense. */
 export const MIN_BLOCK_SIZE = SECTOR_SIZE;
 export const MAX_BLOCK_SIZE = 256 * 1024 * 1024;
@@ -265,43 +263,6 @@ function validate(h: VdiHeader): void {
       `a ${h.type === 'diff' ? 'differencing' : 'undo'} image names no parent (its parent UUID is all zeros)`,
       V1.parentUuid,
     );
-}
-
-/** The fields a new 1.1+ header is written from (VirtualBox 7's vdiInitHeader). */
-export interface NewVdiHeader {
-  readonly type: 'normal' | 'fixed';
-  readonly diskSize: number;
-  readonly blockSize: number;
-  readonly blocks: number;
-  readonly blocksAllocated: number;
-  readonly blocksOffset: number;
-  readonly dataOffset: number;
-  readonly uuid: string;
-  readonly modificationUuid: string;
-}
-
-/** The pre-header and a 0x190-byte header, as VirtualBox 7 writes them, padded to one sector. */
-export function serializeVdiHeader(h: NewVdiHeader): Uint8Array {
-  const bytes = new Uint8Array(SECTOR_SIZE);
-  const dv = new DataView(bytes.buffer);
-  for (let i = 0; i < VIRTUALBOX_BANNER.length; i++) bytes[i] = VIRTUALBOX_BANNER.charCodeAt(i);
-  dv.setUint32(0x40, VDI_SIGNATURE, true);
-  dv.setUint32(0x44, VERSION_1_1, true);
-  dv.setUint32(V1.headerSize, HEADER_V1_PLUS_SIZE, true);
-  dv.setUint32(V1.type, IMAGE_TYPE[h.type], true);
-  dv.setUint32(V1.blocksOffset, h.blocksOffset, true);
-  dv.setUint32(V1.dataOffset, h.dataOffset, true);
-  // Both geometries "not calculated" (zeros) with 512-byte sectors: VirtualBox fills the LCHS one in when a
-  // controller first asks for it, and ignores the legacy one in a 1.1+ header.
-  dv.setUint32(V1.legacyGeometry + 12, SECTOR_SIZE, true);
-  dv.setUint32(V1.lchsGeometry + 12, SECTOR_SIZE, true);
-  dv.setBigUint64(V1.diskSize, BigInt(h.diskSize), true);
-  dv.setUint32(V1.blockSize, h.blockSize, true);
-  dv.setUint32(V1.blocks, h.blocks, true);
-  dv.setUint32(V1.blocksAllocated, h.blocksAllocated, true);
-  writeGuid(bytes, V1.uuid, h.uuid);
-  writeGuid(bytes, V1.modificationUuid, h.modificationUuid);
-  return bytes;
 }
 
 export const HEADER_FIELD_OFFSETS = V1;

@@ -7,7 +7,8 @@ import { OUTPUT_OPTIONS } from '../../../../shared/formats';
 import { PlatterError } from '../../errors';
 import type { RandomAccessFile } from '../../io/random-access-file';
 import { alignUp } from '../fields';
-import { SECTOR_SIZE, serializeVdiHeader } from './header';
+import { SECTOR_SIZE } from './header';
+import { serializeVdiHeader } from './new-header';
 import { BLOCK_FREE } from './structure';
 
 export const VDI_BLOCK_SIZE = OUTPUT_OPTIONS.vdi.blockSizes!.default;
