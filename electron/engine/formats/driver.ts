@@ -81,6 +81,11 @@ export interface FormatDriver {
   linkedParent?(path: string): Promise<string | null>;
   /** Writes the differencing `child` (opened by this driver, through its parent) into its parent; blocks merged. */
   merge?(child: DiskImage, control: JobControl): Promise<number>;
+  /**
+   * Compacting by writing the disk anew and renaming it over (VHDX, VDI): refuses an image of a type that cannot be
+   * (BAD_ARGUMENT, NOT_COMPACTABLE or UNSUPPORTED) before any work. Absent: compact has its own way (VHD) or none.
+   */
+  compaction?(image: DiskImage): Compaction;
   /** Absent for raw: there is nothing to describe but its size. */
   describe?(path: string): Promise<Description>;
   /** Adds the structure's problems; absent for raw, which has no structure. */
@@ -91,6 +96,21 @@ export interface FormatDriver {
   capabilities(diskType: DiskType): ImageCapabilities;
   /** Absent: Platter does not write this format. */
   readonly output?: OutputDriver;
+}
+
+/** Blocks and file size of a disk compacted by rewriting. */
+export interface Compacted {
+  readonly blocks: number;
+  readonly size: number;
+}
+
+export interface Compaction {
+  /** Blocks the image holds now. */
+  readonly blocksBefore: number;
+  /** What the rewrite would give; reads every allocated block (that is how zeros are found), writes nothing. */
+  estimate(control: JobControl): Promise<Compacted>;
+  /** Writes the compacted disk, identity kept, into the empty `file`. */
+  rewrite(file: RandomAccessFile, control: JobControl): Promise<Compacted>;
 }
 
 export interface RepairOutcome {

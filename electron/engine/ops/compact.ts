@@ -4,8 +4,9 @@ import { PlatterError } from '../errors';
 import { UNALLOCATED } from '../formats/vhd/bat';
 import { openImage } from '../image/open-image';
 import { VhdImage } from '../formats/vhd/vhd-image';
-import { VhdxImage } from '../formats/vhdx/vhdx-image';
-import { estimateVhdxCompaction, rewriteVhdx, vhdxLayoutOf } from '../formats/vhdx/compact-vhdx';
+import type { Compaction } from '../formats/driver';
+import type { DiskImage } from '../image/disk-image';
+import { driverFor } from '../formats/table';
 import { modeFrom, writeNewFile } from '../io/output-file';
 import type { JobControl } from './progress';
 import { estimateCompaction, rewriteSparse } from './sparse-rewrite';
@@ -47,7 +48,8 @@ export async function compactImage(options: CompactOptions, control: JobControl 
   const writes = !options.dryRun;
   const image = await openImage(path, { claim: inPlace && writes, consistent: !inPlace && writes });
   try {
-    if (image instanceof VhdxImage) return await compactVhdx(image, path, output, inPlace, options, control);
+    const compaction = driverFor(image.format).compaction?.(image);
+    if (compaction) return await compactRewritten(image, compaction, path, output, inPlace, options, control);
     if (!(image instanceof VhdImage))
       throw new PlatterError('UNSUPPORTED', `${path} is not a VHD`, 'compact works on dynamic and differencing VHDs');
     const { structure } = image;
@@ -104,18 +106,18 @@ export async function compactImage(options: CompactOptions, control: JobControl 
   }
 }
 
-/** The same steps for a dynamic VHDX: estimate, or rewrite into a new file that replaces the old in one rename. */
-async function compactVhdx(
-  image: VhdxImage,
+/** The same steps for a format compacted by rewriting: estimate, or rewrite into a new file that replaces the old in one rename. */
+async function compactRewritten(
+  image: DiskImage,
+  compaction: Compaction,
   path: string,
   output: string,
   inPlace: boolean,
   options: CompactOptions,
   control: JobControl,
 ): Promise<CompactResult> {
-  vhdxLayoutOf(image); // refuses a fixed or differencing VHDX before any work
   const before = await stat(path);
-  const blocksBefore = image.blockStates().filter((s) => s === 'allocated' || s === 'partial').length;
+  const { blocksBefore } = compaction;
   const done = (after: { blocks: number; size: number }, dryRun: boolean): CompactResult => ({
     path,
     output,
@@ -126,13 +128,13 @@ async function compactVhdx(
     reclaimedBytes: Math.max(0, before.size - after.size),
     dryRun,
   });
-  if (options.dryRun) return done(await estimateVhdxCompaction(image, control), true);
+  if (options.dryRun) return done(await compaction.estimate(control), true);
   let after = { blocks: 0, size: 0 };
   await writeNewFile(
     output,
     control.signal,
     async (file) => {
-      after = await rewriteVhdx(file, image, control);
+      after = await compaction.rewrite(file, control);
       if (inPlace) await image.close(); // Windows cannot replace a file that is still open
     },
     inPlace ? { replace: true, mode: before.mode & 0o7777 } : { mode: await modeFrom([path], options.outputMode) },

@@ -9,8 +9,8 @@ import type { RandomAccessFile } from '../../io/random-access-file';
 import { VhdxWriter, vhdxFileSize } from './vhdx-writer';
 import type { VhdxLayout } from './vhdx-writer';
 import type { JobControl } from '../../ops/progress';
-import { writeBlockContent } from '../../ops/write-content';
-import type { BlockWriter } from '../../ops/write-content';
+import { BlockCounter, writeBlockContent } from '../../ops/write-content';
+import type { Compaction } from '../driver';
 
 export function vhdxLayoutOf(image: VhdxImage): VhdxLayout {
   const m = image.structure.metadata;
@@ -34,19 +34,6 @@ export function vhdxLayoutOf(image: VhdxImage): VhdxLayout {
     logicalSectorSize: m.logicalSectorSize,
     physicalSectorSize: m.physicalSectorSize ?? 4096,
   };
-}
-
-/** Counts the blocks a rewrite would keep, writing nothing. */
-class BlockCounter implements BlockWriter {
-  private readonly kept = new Set<number>();
-  constructor(readonly blockSize: number) {}
-  writeData(block: number): Promise<void> {
-    this.kept.add(block);
-    return Promise.resolve();
-  }
-  finish(): Promise<number> {
-    return Promise.resolve(this.kept.size);
-  }
 }
 
 /** Blocks and file size the compacted disk has; reads every allocated block (that is how zeros are found). */
@@ -77,4 +64,14 @@ export async function rewriteVhdx(
   const writer = new VhdxWriter(file, layout, identity);
   const size = await writeBlockContent(image, writer, { ...control, phase: 'compacting', preallocate: false });
   return { blocks: writer.allocatedBlocks, size };
+}
+
+/** Compact's steps for a dynamic VHDX (a fixed or differencing one refused here, before any work). */
+export function vhdxCompaction(image: VhdxImage): Compaction {
+  vhdxLayoutOf(image);
+  return {
+    blocksBefore: image.blockStates().filter((s) => s === 'allocated' || s === 'partial').length,
+    estimate: (control) => estimateVhdxCompaction(image, control),
+    rewrite: (file, control) => rewriteVhdx(file, image, control),
+  };
 }

@@ -2,10 +2,12 @@
 // read as their log's replay leaves them.
 import { FORMAT_EXTENSIONS } from '../../../../shared/formats';
 import type { FormatDriver } from '../driver';
+import { vhdxCompaction } from './compact-vhdx';
 import { hasVhdxSignature } from './file-identifier';
 import { vhdxOutput } from './output';
 import { checkVhdx } from './vhdx-check';
 import { openVhdx, readVhdxDataWriteGuid, readVhdxParentLinkage } from './vhdx-image';
+import type { VhdxImage } from './vhdx-image';
 import { mergeVhdxChild } from './vhdx-merge';
 import { readVhdxInfo } from './vhdx-info';
 import { repairVhdx } from './vhdx-repair';
@@ -19,6 +21,7 @@ export const vhdxDriver: FormatDriver = {
   identity: readVhdxDataWriteGuid,
   linkedParent: readVhdxParentLinkage,
   merge: (child, control) => mergeVhdxChild(child, control),
+  compaction: (image) => vhdxCompaction(image as VhdxImage),
   async describe(path) {
     const { info, states, parentError } = await readVhdxInfo(path);
     const p = info.parent;
