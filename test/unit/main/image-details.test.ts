@@ -4,8 +4,7 @@ import { imageDetails } from '../../../electron/main/image-service';
 import { fixturePath, fixturesAvailable, readableEntries } from '../../helpers/fixtures';
 
 describe.skipIf(!fixturesAvailable)('image details of real images', () => {
-  // VDI has no in-place operation yet: its details are checked in test/unit/vdi/vdi-fixtures.test.ts.
-  it.each(readableEntries().filter((f) => f.format !== 'raw' && f.format !== 'vdi'))('$file', async (fixture) => {
+  it.each(readableEntries().filter((f) => f.format !== 'raw'))('$file', async (fixture) => {
     const details = await imageDetails(fixturePath(fixture.file));
     expect(details.format).toBe(fixture.format);
     expect(details.virtualSize).toBe(fixture.virtualSize);

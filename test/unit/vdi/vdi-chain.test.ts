@@ -9,6 +9,7 @@ import { vdiDriver } from '../../../electron/engine/formats/vdi/driver';
 import { writeGuid } from '../../../electron/engine/formats/vhdx/guid';
 import { openImage } from '../../../electron/engine/image/open-image';
 import { checkImage } from '../../../electron/engine/ops/check';
+import { compactImage } from '../../../electron/engine/ops/compact';
 import { convertImage } from '../../../electron/engine/ops/convert';
 import { hashImage } from '../../../electron/engine/ops/hash';
 import { cli } from '../../helpers/cli';
@@ -95,6 +96,16 @@ describe('differencing VDIs', () => {
     expect(d.parent?.resolvedPath).toBeNull();
     expect(d.parentError?.code).toBe('VHD_PARENT_NOT_FOUND');
     expect((await checkImage(child)).problems.map((p) => p.code)).toEqual(['VHD_PARENT_NOT_FOUND']);
+  });
+
+  it('compact refuses a child (a snapshot is merged by VirtualBox), changing nothing', async () => {
+    const dir = await tempDir();
+    const { child } = await chain(dir);
+    const before = await readFile(child);
+    const error = await compactImage({ path: child }).catch((e: unknown) => e);
+    expect(isPlatterError(error, 'UNSUPPORTED')).toBe(true);
+    expect((error as Error).message).toContain('differencing VDI');
+    expect((await readFile(child)).equals(before)).toBe(true);
   });
 
   it('a parent changed since the child was made: a warning, the child still reads', async () => {

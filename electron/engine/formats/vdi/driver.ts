@@ -1,8 +1,9 @@
 // The VDI driver: VirtualBox's fixed, dynamic (normal) and differencing disks. Written as VirtualBox 7 writes them;
-// no in-place change yet (compact, resize, merge, set-parent and repair are VirtualBox's own: docs/vdi.md).
+// compacted by writing it anew; no other in-place change yet (resize, merge, set-parent, repair: docs/vdi.md).
 import { FORMAT_EXTENSIONS } from '../../../../shared/formats';
 import { namingPath } from '../../errors';
 import type { FormatDriver } from '../driver';
+import { vdiCompaction } from './compact-vdi';
 import { hasVdiSignature } from './header';
 import { vdiOutput } from './output';
 import { readVdiHeaderAt } from './parent';
@@ -43,9 +44,10 @@ export const vdiDriver: FormatDriver = {
       warnings: info.warnings,
     };
   },
+  compaction: vdiCompaction,
   check: (file, add) => checkVdi(file, add),
-  capabilities: () => ({
-    compact: false,
+  capabilities: (diskType) => ({
+    compact: diskType === 'dynamic',
     resize: false,
     merge: false,
     setParent: false,

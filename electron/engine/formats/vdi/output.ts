@@ -43,6 +43,6 @@ export const vdiOutput: OutputDriver = {
   async write(file, source, l, pump) {
     const writer = new VdiWriter(file, toVdiLayout(l));
     const fileSize = await writeBlockContent(source, writer, pump);
-    return { fileSize, identity: writer.uuid };
+    return { fileSize, identity: writer.identity.uuid };
   },
 };

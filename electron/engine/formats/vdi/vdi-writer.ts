@@ -39,8 +39,19 @@ export function checkVdiLayout({ virtualSize }: VdiLayout): void {
     );
 }
 
+/** Who the disk is: a rewrite (compact) keeps both, so a child made from it still finds it and sees it unchanged. */
+export interface VdiIdentity {
+  readonly uuid: string;
+  readonly modificationUuid: string;
+}
+
+/** Where the data area of a new VDI of `blocks` map entries starts: the map at 1 MiB, the data on the next MiB. */
+export function vdiDataOffset(blocks: number): number {
+  return DATA_ALIGN + alignUp(blocks * 4, DATA_ALIGN);
+}
+
 export class VdiWriter {
-  readonly uuid = randomUUID();
+  readonly identity: VdiIdentity;
   readonly blockSize = VDI_BLOCK_SIZE;
   private readonly map: Uint32Array;
   private readonly dataOffset: number;
@@ -49,11 +60,14 @@ export class VdiWriter {
   constructor(
     private readonly file: RandomAccessFile,
     private readonly layout: VdiLayout,
+    // VirtualBox gives a new image a modification UUID of its own (vdiCreateImage), changed by later writes.
+    identity: VdiIdentity = { uuid: randomUUID(), modificationUuid: randomUUID() },
   ) {
     checkVdiLayout(layout);
+    this.identity = identity;
     const blocks = Math.ceil(layout.virtualSize / VDI_BLOCK_SIZE);
     this.map = new Uint32Array(blocks).fill(BLOCK_FREE);
-    this.dataOffset = DATA_ALIGN + alignUp(blocks * 4, DATA_ALIGN);
+    this.dataOffset = vdiDataOffset(blocks);
     // A fixed disk: block i is data block i, so the data area is the disk itself, byte for byte.
     if (layout.type === 'fixed') for (let block = 0; block < blocks; block++) this.allocate(block);
   }
@@ -69,6 +83,10 @@ export class VdiWriter {
     return this.file.write(data, at);
   }
 
+  get allocatedBlocks(): number {
+    return this.allocated;
+  }
+
   /** Writes the header and block map; returns the file size (every allocated block whole). */
   async finish(): Promise<number> {
     const header = serializeVdiHeader({
@@ -79,9 +97,7 @@ export class VdiWriter {
       blocksAllocated: this.allocated,
       blocksOffset: DATA_ALIGN,
       dataOffset: this.dataOffset,
-      uuid: this.uuid,
-      // VirtualBox gives a new image a modification UUID of its own (vdiCreateImage), changed by later writes.
-      modificationUuid: randomUUID(),
+      ...this.identity,
     });
     await this.file.write(header, 0);
     const map = new Uint8Array(this.map.length * 4);
