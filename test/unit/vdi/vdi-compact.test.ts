@@ -69,7 +69,7 @@ describe.skipIf(!tools.qemuIo)('compact of a VDI', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(await sha256File(path)).toBe(original);
     expect((await hashImage(out)).sha256).toBe(await sha256File(raw));
-    expect((await vdiDriver.describe!(out)).blockStates().filter((s) => s === 'allocated')).toHaveLength(3);
+    expect((await vdiDriver.describe!(out)).blockStates()!.filter((s) => s === 'allocated')).toHaveLength(3);
   });
 
   it('refuses a fixed VDI (nothing to drop), changing nothing; offers compact for dynamic ones only', async () => {
