@@ -37,7 +37,9 @@ export type EngineErrorCode =
   | 'VHDX_BAD_METADATA'
   | 'VHDX_BAT_OUT_OF_RANGE'
   | 'VHDX_LOG_NOT_EMPTY'
-  | 'VHDX_LOG_INVALID';
+  | 'VHDX_LOG_INVALID'
+  | 'VDI_BAD_HEADER'
+  | 'VDI_BAD_BLOCK_MAP';
 
 /** Codes the main process adds. */
 export type IpcOnlyErrorCode =

@@ -6,6 +6,7 @@ import { KiB, MiB, TiB, VHD_MAX_SIZE } from './units';
 export const FORMAT_EXTENSIONS = {
   vhd: ['.vhd'],
   vhdx: ['.vhdx', '.avhdx'],
+  vdi: ['.vdi'],
   raw: ['.img', '.raw', '.bin', '.iso', '.dd'],
 } as const;
 
@@ -13,7 +14,11 @@ export type FormatName = keyof typeof FORMAT_EXTENSIONS;
 export const FORMAT_NAMES = Object.keys(FORMAT_EXTENSIONS) as FormatName[];
 
 /** File extensions the app opens as images; anything else with no signature is a raw disk. */
-export const IMAGE_EXTENSIONS: readonly string[] = [...FORMAT_EXTENSIONS.vhd, ...FORMAT_EXTENSIONS.vhdx];
+export const IMAGE_EXTENSIONS: readonly string[] = [
+  ...FORMAT_EXTENSIONS.vhd,
+  ...FORMAT_EXTENSIONS.vhdx,
+  ...FORMAT_EXTENSIONS.vdi,
+];
 export const RAW_EXTENSIONS: readonly string[] = FORMAT_EXTENSIONS.raw;
 
 export interface BlockSizeRange {
@@ -59,6 +64,16 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
     sectorSizes: true,
     preallocate: false,
     maxSize: 64 * TiB,
+    describable: true,
+  },
+  // VirtualBox's own: 1 MiB blocks only (qemu-img reads no other), at most 4 TiB (the block map is held whole).
+  vdi: {
+    label: 'VDI',
+    types: ['dynamic', 'fixed'],
+    blockSizes: { min: 1 * MiB, max: 1 * MiB, default: 1 * MiB, portable: [1 * MiB] },
+    sectorSizes: false,
+    preallocate: false,
+    maxSize: 4 * TiB,
     describable: true,
   },
   raw: {

@@ -199,7 +199,25 @@ export interface VhdxDetails extends DetailsBase {
   readonly fileWriteGuid: string;
 }
 
-export type ImageDetails = VhdDetails | VhdxDetails;
+export interface VdiDetails extends DetailsBase {
+  readonly format: 'vdi';
+  /** VirtualBox's name for the type: normal (dynamic), fixed, undo or diff. */
+  readonly imageType: 'normal' | 'fixed' | 'undo' | 'diff';
+  readonly version: string;
+  readonly headerSize: number | null;
+  readonly headerBlocksAllocated: number;
+  readonly uuid: string;
+  readonly modificationUuid: string;
+  readonly comment: string;
+  readonly lchsGeometry: {
+    readonly cylinders: number;
+    readonly heads: number;
+    readonly sectors: number;
+    readonly sectorSize: number;
+  } | null;
+}
+
+export type ImageDetails = VhdDetails | VhdxDetails | VdiDetails;
 
 export interface DetectResult {
   readonly path: string;

@@ -28,9 +28,10 @@ export const OPEN_DIALOGS: { readonly [P in OpenPurpose]: { title: string; filte
 export const SAVE_DIALOGS: { readonly [P in SavePurpose]: { title: string; filters: FileFilter[] } } = {
   vhd: { title: 'Save the VHD as', filters: [{ name: 'VHD image', extensions: bare(FORMAT_EXTENSIONS.vhd) }] },
   vhdx: { title: 'Save the VHDX as', filters: [{ name: 'VHDX image', extensions: ['vhdx'] }] },
+  vdi: { title: 'Save the VDI as', filters: [{ name: 'VDI image', extensions: bare(FORMAT_EXTENSIONS.vdi) }] },
   raw: { title: 'Save the raw image as', filters: [{ name: 'Raw disk image', extensions: bare(RAW_EXTENSIONS) }] },
   any: {
     title: 'Save as',
-    filters: [{ name: 'Disk images', extensions: bare(['.vhd', '.vhdx', ...RAW_EXTENSIONS]) }, ALL],
+    filters: [{ name: 'Disk images', extensions: bare(['.vhd', '.vhdx', '.vdi', ...RAW_EXTENSIONS]) }, ALL],
   },
 };

@@ -1,6 +1,6 @@
-// The images the fuzzer starts from: every VHD and VHDX fixture in ../shared/fixtures whose file is small enough to
-// rewrite for each case, plus fixed, dynamic and differencing VHDs Platter makes with data in known places. Each
-// seed lives in its own folder with what it needs beside it.
+// The images the fuzzer starts from: every VHD, VHDX and VDI fixture in ../shared/fixtures whose file is small enough
+// to rewrite for each case, plus fixed, dynamic and differencing VHDs (and VDIs, vdi-corpus.ts) Platter makes with
+// data in known places. Each seed lives in its own folder with what it needs beside it.
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { convertImage } from '../../electron/engine/ops/convert';
@@ -8,10 +8,11 @@ import { createImage } from '../../electron/engine/ops/create';
 import { InPlaceVhdWriter } from '../../electron/engine/formats/vhd/in-place-writer';
 import { seededBytes, writeRaw } from '../helpers/data';
 import { copyFixture, fixturePath, manifest } from '../helpers/fixtures';
+import { vdiSeeds } from './vdi-corpus';
 
 export interface Seed {
   readonly name: string;
-  readonly format: 'vhd' | 'vhdx';
+  readonly format: 'vhd' | 'vhdx' | 'vdi';
   /** Folder holding the target and its parent, if any. */
   readonly dir: string;
   /** File name of the image the operations open. */
@@ -28,7 +29,7 @@ const MAX_SEED_FILE = 80 * MiB;
 export async function buildCorpus(root: string): Promise<Seed[]> {
   const seeds: Seed[] = [];
   for (const entry of manifest()) {
-    if (entry.format !== 'vhd' && entry.format !== 'vhdx') continue;
+    if (entry.format !== 'vhd' && entry.format !== 'vhdx' && entry.format !== 'vdi') continue;
     if ((await stat(fixturePath(entry.file))).size > MAX_SEED_FILE) continue;
     const dir = join(root, `fixture-${seeds.length}`);
     await mkdir(dir, { recursive: true });
@@ -86,5 +87,6 @@ export async function buildCorpus(root: string): Promise<Seed[]> {
     },
     'p.vhd',
   );
+  seeds.push(...(await vdiSeeds(root)));
   return seeds;
 }

@@ -17,6 +17,8 @@ import { mutateVhd, vhdShape } from './vhd-mutations';
 import type { VhdShape } from './vhd-mutations';
 import { mutateVhdx, vhdxShape } from './vhdx-mutations';
 import type { VhdxShape } from './vhdx-mutations';
+import { mutateVdi, vdiShape } from './vdi-mutations';
+import type { VdiShape } from './vdi-mutations';
 
 const SEED = Number(process.env.PLATTER_FUZZ_SEED ?? 20260701);
 const CASES = Number(process.env.PLATTER_FUZZ_CASES ?? 360);
@@ -33,6 +35,8 @@ interface Prepared {
   readonly pristineParent: Buffer | null;
   readonly vhd: VhdShape | null;
   readonly vhdx: VhdxShape | null;
+  readonly vdi: VdiShape | null;
+  readonly parentVdi: VdiShape | null;
   readonly parentShape: VhdShape | null;
 }
 
@@ -58,6 +62,8 @@ beforeAll(async () => {
         pristineParent,
         vhd: seed.format === 'vhd' ? vhdShape(pristine) : null,
         vhdx: seed.format === 'vhdx' ? await vhdxShape(pristine) : null,
+        vdi: seed.format === 'vdi' ? vdiShape(pristine) : null,
+        parentVdi: seed.format === 'vdi' && pristineParent ? vdiShape(pristineParent) : null,
         parentShape: pristineParent ? vhdShape(pristineParent) : null,
       };
     }),
@@ -75,6 +81,7 @@ async function prepareCase(p: Prepared, rng: Rng): Promise<{ log: string; mutate
   const m = new Mutable(Buffer.from(mutateParent ? p.pristineParent! : p.pristine));
   for (let n = rng.range(1, 3); n > 0; n--) {
     if (p.seed.format === 'vhdx') mutateVhdx(m, rng, p.vhdx);
+    else if (p.seed.format === 'vdi') mutateVdi(m, rng, mutateParent ? p.parentVdi : p.vdi);
     else mutateVhd(m, rng, mutateParent ? p.parentShape : p.vhd);
   }
   await writeFile(join(p.work, p.seed.target), mutateParent ? p.pristine : m.bytes);

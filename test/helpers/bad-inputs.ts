@@ -30,9 +30,9 @@ export const KINDS: readonly Kind[] = [
 /** What the error line says when a command that reads an image is given each kind. */
 export const READ_MESSAGE: Record<Kind, RegExp> = {
   'a directory': /is a folder, not an image file/,
-  'an empty file': /is not a VHD/,
-  'a 511-byte file': /is not a VHD/,
-  'random bytes': /is not a VHD/,
+  'an empty file': /is not a (.*, )?VHD/,
+  'a 511-byte file': /is not a (.*, )?VHD/,
+  'random bytes': /is not a (.*, )?VHD/,
   'a missing path': /does not exist/,
   'an unreadable file': /permission denied/,
   // Opening a FIFO would wait for a writer forever; it is refused at once instead.

@@ -17,11 +17,11 @@ const presetLines = Object.values(PRESETS)
 export const convertCommand: Command = {
   name: 'convert',
   summary:
-    'Convert an image (raw, VHD of any type, VHDX) to a VHD, a VHDX or a raw image; the source is never changed.',
+    'Convert an image (raw, VHD of any type, VHDX, VDI) to a VHD, a VHDX, a VDI or a raw image; the source is never changed.',
   usage:
-    'convert IN OUT [--format vhd|vhdx|raw] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--preset NAME] [--parent PARENT] [--verify] [--force-share]',
+    'convert IN OUT [--format vhd|vhdx|vdi|raw] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--preset NAME] [--parent PARENT] [--verify] [--force-share]',
   details: `Options:
-  --format FORMAT     vhd, vhdx or raw (default: from OUT's extension: .vhd, .vhdx, .img/.raw/.bin)
+  --format FORMAT     vhd, vhdx, vdi or raw (default: from OUT's extension: .vhd, .vhdx, .vdi, .img/.raw/.bin)
   --type TYPE         dynamic (default) or fixed, for VHD and VHDX outputs
   --block-size SIZE   dynamic VHD block size, a power of two from 512K to 256M (default 2M); VHDX block
                       size, a power of two from 1M to 256M (default 32M, as Hyper-V)

@@ -9,11 +9,12 @@ export const createCommand: Command = {
   name: 'create',
   summary: 'Create a new, empty VHD or VHDX: fixed, dynamic, or a differencing child of a parent of the same format.',
   usage:
-    'create OUT (--size SIZE | --parent PARENT) [--format vhd|vhdx] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--preallocate]',
+    'create OUT (--size SIZE | --parent PARENT) [--format vhd|vhdx|vdi] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--preallocate]',
   details: `Options:
   --size SIZE         virtual size: bytes or K/M/G/T (powers of 1024), a multiple of 512 (of the logical
                       sector for a VHDX), at most 2040G for a VHD and 64T for a VHDX
-  --format FORMAT     vhd or vhdx (default: from OUT's extension, .vhdx, else vhd)
+  --format FORMAT     vhd, vhdx or vdi (default: from OUT's extension, .vhdx or .vdi, else vhd); a VDI has
+                      VirtualBox's 1 MiB blocks, at least 1M and at most 4T
   --type TYPE         dynamic (default: grows as data is written) or fixed (full size on disk)
   --block-size SIZE   VHD: dynamic block size, a power of two from 512K to 256M (default 2M; Windows accepts
                       512K and 2M); VHDX: a power of two from 1M to 256M (default 32M, as Hyper-V)

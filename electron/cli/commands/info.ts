@@ -10,6 +10,7 @@ import { walkChain } from '../../engine/ops/chain';
 import type { Chain } from '../../engine/ops/chain';
 import type { ImageInfo } from '../../engine/formats/vhd/vhd-info';
 import type { VhdxInfo } from '../../engine/formats/vhdx/vhdx-info';
+import type { VdiInfo } from '../../engine/formats/vdi/vdi-info';
 import type { Command } from '../command';
 import { formatSize, formatSizeExact } from '../sizes';
 
@@ -80,6 +81,35 @@ export function formatVhdxInfo(info: VhdxInfo, contents: DiskContents | null = n
   return table(rows, [...inside.lines, ...(chain ? chainLines(chain) : [])], info.warnings);
 }
 
+const VDI_TYPE_NAMES = { normal: 'normal', fixed: 'fixed', undo: 'undo', diff: 'diff' };
+
+export function formatVdiInfo(info: VdiInfo, contents: DiskContents | null = null, chain?: Chain): string {
+  const g = info.lchsGeometry;
+  const rows: [string, string][] = [
+    ['Image', info.path],
+    ['Format', `VDI ${info.version}, ${TYPE_NAMES[info.diskType]} (VirtualBox type ${VDI_TYPE_NAMES[info.imageType]})`],
+    ['Virtual size', formatSizeExact(info.virtualSize)],
+    ['File size', formatSizeExact(info.fileSize)],
+    ['Block size', formatSize(info.blockSize)],
+    ['Blocks allocated', `${info.allocatedBlocks} of ${info.totalBlocks}`],
+    ['UUID', info.uuid],
+    ['Modification UUID', info.modificationUuid],
+  ];
+  if (info.comment) rows.push(['Comment', info.comment]);
+  if (g) rows.push(['LCHS geometry', g.cylinders ? `${g.cylinders}/${g.heads}/${g.sectors}` : 'not set yet']);
+  if (info.parent) {
+    const p = info.parent;
+    rows.push(
+      ['Parent', p.resolvedPath ?? 'NOT FOUND'],
+      ['Parent UUID', p.uuid],
+      ['Parent modification UUID', p.modificationUuid],
+    );
+  }
+  const inside = contentsRows(contents);
+  rows.push(...inside.rows);
+  return table(rows, [...inside.lines, ...(chain ? chainLines(chain) : [])], info.warnings);
+}
+
 interface Probed {
   readonly driver: FormatDriver;
   readonly size: number;
@@ -112,6 +142,7 @@ type Printer<I> = (info: I, contents: DiskContents | null, chain: Chain) => stri
 const PRINTERS: { [F in FormatInfo['format']]: Printer<Extract<FormatInfo, { format: F }>> } = {
   vhd: formatInfo,
   vhdx: formatVhdxInfo,
+  vdi: formatVdiInfo,
 };
 
 function printInfo(info: FormatInfo, contents: DiskContents | null, chain: Chain): string {

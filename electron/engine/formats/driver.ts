@@ -8,6 +8,7 @@ import type { RandomAccessFile } from '../io/random-access-file';
 import type { AddProblem } from '../ops/check-problems';
 import type { JobControl } from '../ops/progress';
 import type { OutputDriver } from './output';
+import type { VdiInfo } from './vdi/vdi-info';
 import type { ImageInfo } from './vhd/vhd-info';
 import type { VhdxInfo } from './vhdx/vhdx-info';
 
@@ -31,7 +32,7 @@ export interface ParentRecord {
 }
 
 /** Each format's own facts, as `platter info --json` prints them (a new format adds its own here). */
-export type FormatInfo = ImageInfo | VhdxInfo;
+export type FormatInfo = ImageInfo | VhdxInfo | VdiInfo;
 
 /** What `describe` reads from an image's headers and block table (never its data). */
 export interface Description {

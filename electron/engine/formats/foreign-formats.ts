@@ -17,8 +17,6 @@ const SIGNATURES: readonly { name: string; matches(head: Uint8Array, tail: Uint8
   { name: 'qcow2', matches: (h) => ascii(h, 0, 4) === 'QFI\xfb' },
   { name: 'QED', matches: (h) => ascii(h, 0, 4) === 'QED\0' },
   { name: 'VMDK', matches: (h) => ['KDMV', 'COWD'].includes(ascii(h, 0, 4)) || isVmdkDescriptor(h) },
-  // VirtualBox writes a text banner first; the binary signature 0xbeda107f sits at 0x40, little-endian.
-  { name: 'VDI', matches: (h) => h.length >= 0x44 && ascii(h, 0x40, 4) === '\x7f\x10\xda\xbe' },
   { name: 'Parallels', matches: (h) => ['WithoutFreeSpace', 'WithouFreSpacExt'].includes(ascii(h, 0, 16)) },
   { name: 'Apple disk image (DMG)', matches: (_h, t) => t.length === 512 && ascii(t, 0, 4) === 'koly' },
 ];

@@ -5,10 +5,11 @@ import type { ImageFormat } from '../image/disk-image';
 import type { FormatDriver } from './driver';
 import { foreignFormat, unsupportedFormat } from './foreign-formats';
 import { rawDriver } from './raw/driver';
+import { vdiDriver } from './vdi/driver';
 import { vhdDriver } from './vhd/driver';
 import { vhdxDriver } from './vhdx/driver';
 
-export const FORMAT_DRIVERS: readonly FormatDriver[] = [vhdxDriver, vhdDriver, rawDriver];
+export const FORMAT_DRIVERS: readonly FormatDriver[] = [vhdxDriver, vhdDriver, vdiDriver, rawDriver];
 
 /**
  * The driver whose signature the file carries. A container Platter does not read yet (qcow2, VMDK, VDI...) is

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { throwIfAborted } from '../errors';
+import { PlatterError, throwIfAborted } from '../errors';
 import type { RepairChange } from '../formats/driver';
 import { notAnImage, probeFormat } from '../formats/table';
 import { hasPendingJournal, journalPathFor } from '../io/pending-journal';
@@ -67,7 +67,15 @@ export async function repairImage(options: RepairOptions, control: JobControl = 
   let outcome;
   try {
     const driver = await probeFormat(file);
-    if (!driver.repair) throw notAnImage(path);
+    if (!driver.repair)
+      throw driver.describe
+        ? new PlatterError(
+            'UNSUPPORTED',
+            `${path} is a ${driver.name} image, which Platter cannot repair yet`,
+            'check it with `platter check`; repair it with the tool that made it',
+            { path },
+          )
+        : notAnImage(path);
     outcome = await driver.repair(file, dryRun, control);
   } finally {
     await file.close();

@@ -66,6 +66,19 @@ export async function writeBlockContent(
   return writer.finish();
 }
 
+/** Counts the blocks a block writer would hold, writing nothing (a rewrite's estimate). */
+export class BlockCounter implements BlockWriter {
+  private readonly kept = new Set<number>();
+  constructor(readonly blockSize: number) {}
+  writeData(block: number): Promise<void> {
+    this.kept.add(block);
+    return Promise.resolve();
+  }
+  finish(): Promise<number> {
+    return Promise.resolve(this.kept.size);
+  }
+}
+
 /** Writes the source as a dynamic VHD. Returns the file size. */
 export function writeDynamicContent(
   file: RandomAccessFile,

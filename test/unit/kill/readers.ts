@@ -13,10 +13,13 @@ import { RandomAccessFile } from '../../../electron/engine/io/random-access-file
 import { withLogReplayed } from '../../../electron/engine/formats/vhdx/replayed-source';
 import { pyvhdiChainHash, qemuCheckProblems, qemuContentHash, runStatus, tools } from '../../helpers/tools';
 
-/** An image a test watches: a VHD (read by all three), a differencing VHDX (see vhdxChildReadings) or a raw file. */
+/**
+ * An image a test watches: a VHD (read by all three), a differencing VHDX (see vhdxChildReadings), a VDI (qemu-img
+ * and Platter: libvhdi reads none) or a raw file.
+ */
 export interface Watched {
   readonly path: string;
-  readonly format: 'vhd' | 'vhdx' | 'vhdx-child' | 'raw';
+  readonly format: 'vhd' | 'vhdx' | 'vhdx-child' | 'vdi' | 'raw';
 }
 
 /** What one reader made of an image: a content hash (with any problems), 'absent' or 'unreadable'. */
@@ -44,10 +47,10 @@ const failedReading = (err: unknown): Reading => ({
   detail: err instanceof Error ? err.message : String(err),
 });
 
-async function qemuReading(path: string, scratch: string): Promise<Reading> {
+async function qemuReading(path: string, scratch: string, format = 'vpc'): Promise<Reading> {
   try {
-    const hash = await qemuContentHash(path, scratch);
-    const problems = await qemuCheckProblems(path);
+    const hash = await qemuContentHash(path, scratch, format);
+    const problems = await qemuCheckProblems(path, format);
     return problems ? { value: `${hash} (qemu-img check fails)`, detail: problems } : { value: hash };
   } catch (err) {
     return failedReading(err);
@@ -141,9 +144,15 @@ export async function readImage(image: Watched, scratch: string, platter = true)
   if (image.format === 'vhdx' && (await exists(image.path))) return vhdxReadings(image.path, scratch, platter);
   if (!(await exists(image.path))) {
     const absent = { value: ABSENT };
+    if (image.format === 'vdi') return { 'qemu-img': absent, platter: absent };
     return image.format === 'raw' ? { bytes: absent } : { 'qemu-img': absent, libvhdi: absent, platter: absent };
   }
   if (image.format === 'raw') return { bytes: { value: await sha256File(image.path) } };
+  if (image.format === 'vdi') {
+    const readings: Record<string, Reading> = { 'qemu-img': await qemuReading(image.path, scratch, 'vdi') };
+    if (platter) readings.platter = await platterReading(image.path);
+    return readings;
+  }
   const readings: Record<string, Reading> = {
     'qemu-img': await qemuReading(image.path, scratch),
     libvhdi: await libvhdiReading(image.path),

@@ -47,11 +47,11 @@ describe.skipIf(!fixturesAvailable)('image details of real images', () => {
     });
   });
 
-  it('a differencing VHDX is offered merge, set-parent and children', async () => {
+  it('a differencing VHDX is offered compact, merge, set-parent and children', async () => {
     const details = await imageDetails(fixturePath('vhdx/hyperv-differencing-parent-missing-8g.avhdx'));
     expect(details.diskType).toBe('differencing');
     expect(details.capabilities).toEqual({
-      compact: false,
+      compact: true,
       resize: false,
       merge: true,
       setParent: true,

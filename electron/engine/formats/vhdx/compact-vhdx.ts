@@ -11,8 +11,7 @@ import type { RandomAccessFile } from '../../io/random-access-file';
 import { VhdxWriter, vhdxFileSize } from './vhdx-writer';
 import type { VhdxLayout } from './vhdx-writer';
 import type { JobControl } from '../../ops/progress';
-import { writeBlockContent } from '../../ops/write-content';
-import type { BlockWriter } from '../../ops/write-content';
+import { BlockCounter, writeBlockContent } from '../../ops/write-content';
 import { copyChildBlocks } from './compact-vhdx-child';
 
 export function vhdxLayoutOf(image: VhdxImage): VhdxLayout {
@@ -32,19 +31,6 @@ export function vhdxLayoutOf(image: VhdxImage): VhdxLayout {
     // A child keeps its link as it is: the parent's DataWriteGuid and the paths the locator records.
     ...(m.hasParent && m.parentLocator ? { parentLocator: m.parentLocator.entries } : {}),
   };
-}
-
-/** Counts the blocks a rewrite would keep, writing nothing. */
-class BlockCounter implements BlockWriter {
-  private readonly kept = new Set<number>();
-  constructor(readonly blockSize: number) {}
-  writeData(block: number): Promise<void> {
-    this.kept.add(block);
-    return Promise.resolve();
-  }
-  finish(): Promise<number> {
-    return Promise.resolve(this.kept.size);
-  }
 }
 
 /** Blocks and file size the compacted disk has; reads every allocated block (that is how zeros are found). */

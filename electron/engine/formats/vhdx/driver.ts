@@ -2,9 +2,9 @@
 // read as their log's replay leaves them.
 import { FORMAT_EXTENSIONS } from '../../../../shared/formats';
 import type { FormatDriver } from '../driver';
+import { vhdxCompaction } from './compact-vhdx';
 import { hasVhdxSignature } from './file-identifier';
 import { vhdxOutput } from './output';
-import { vhdxCompaction } from './compact-vhdx';
 import { checkVhdx } from './vhdx-check';
 import { openVhdx, readVhdxDataWriteGuid, readVhdxParentLinkage } from './vhdx-image';
 import { mergeVhdxChild } from './vhdx-merge';
