@@ -149,7 +149,8 @@ function resizeVhdx(
   rolledBack: string | null,
   control: JobControl,
 ): Promise<ResizeResult> {
-  const diskType = image.structure.metadata.leaveBlocksAllocated ? 'fixed' : 'dynamic';
+  const m = image.structure.metadata;
+  const diskType = m.hasParent ? 'differencing' : m.leaveBlocksAllocated ? 'fixed' : 'dynamic';
   return resizeWith(image, newSize, diskType, rolledBack, control, async () => {
     await resizeVhdxInPlace(image, newSize);
     return 'in place';

@@ -11,6 +11,18 @@ import { run } from '../../helpers/tools';
 import { MiB } from './build';
 import type { KillRow, KillSetup } from './harness';
 
+/** A fixed VHDX of 1 MiB blocks, 24 MiB, with data in its first 12 MiB. */
+async function fixedVhdx(dir: string): Promise<{ raw: string; path: string }> {
+  const raw = join(dir, 'disk.img');
+  await writeRaw(raw, 24 * MiB, [
+    [0, MiB],
+    [9 * MiB, 3 * MiB],
+  ]);
+  const path = join(dir, 'disk.vhdx');
+  await convertImage({ input: raw, output: path, blockSize: MiB, type: 'fixed' });
+  return { raw, path };
+}
+
 /** A dynamic VHDX of 1 MiB blocks with data in a few of them, and a block of written zeros compact can drop. */
 async function dynamicVhdx(dir: string): Promise<{ raw: string; path: string; content: string }> {
   const raw = join(dir, 'disk.img');
@@ -70,6 +82,26 @@ export const VHDX_ROWS: readonly KillRow[] = [
       args: ['resize', path, '22M', '--quiet'],
       keep: [raw],
       rerun: () => resizeImage({ path, size: 22 * MiB }),
+    };
+  }),
+  // Its new blocks are zeroed past the last block and flushed before the update names them.
+  inPlaceVhdxRow('grow a fixed VHDX', 6, async (dir) => {
+    const { raw, path } = await fixedVhdx(dir);
+    return {
+      path,
+      args: ['resize', path, '40M', '--quiet'],
+      keep: [raw],
+      rerun: () => resizeImage({ path, size: 40 * MiB }),
+    };
+  }),
+  // The file is cut once the update no longer names the blocks past the new end.
+  inPlaceVhdxRow('shrink a fixed VHDX', 6, async (dir) => {
+    const { raw, path } = await fixedVhdx(dir);
+    return {
+      path,
+      args: ['resize', path, '13M', '--quiet'],
+      keep: [raw],
+      rerun: () => resizeImage({ path, size: 13 * MiB }),
     };
   }),
   inPlaceVhdxRow(

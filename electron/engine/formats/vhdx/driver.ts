@@ -47,7 +47,7 @@ export const vhdxDriver: FormatDriver = {
   repair: (file, dryRun) => repairVhdx(file, dryRun),
   capabilities: (diskType) => ({
     compact: diskType === 'dynamic',
-    resize: diskType !== 'differencing',
+    resize: true,
     merge: diskType === 'differencing',
     setParent: diskType === 'differencing',
     createChild: true,
