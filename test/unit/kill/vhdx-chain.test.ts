@@ -1,4 +1,4 @@
 import { killSuite } from './kill-suite';
 import { VHDX_CHAIN_ROWS } from './rows-vhdx-chain';
 
-killSuite('set-parent of a VHDX, killed', VHDX_CHAIN_ROWS);
+killSuite('set-parent, resize and merge of a differencing VHDX, killed', VHDX_CHAIN_ROWS);
