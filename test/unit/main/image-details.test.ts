@@ -47,12 +47,12 @@ describe.skipIf(!fixturesAvailable)('image details of real images', () => {
     });
   });
 
-  it('a differencing VHDX is offered merge, set-parent and children', async () => {
+  it('a differencing VHDX is offered resize (a grow), merge, set-parent and children', async () => {
     const details = await imageDetails(fixturePath('vhdx/hyperv-differencing-parent-missing-8g.avhdx'));
     expect(details.diskType).toBe('differencing');
     expect(details.capabilities).toEqual({
       compact: false,
-      resize: false,
+      resize: true,
       merge: true,
       setParent: true,
       createChild: true,

@@ -40,7 +40,8 @@ function refuse(image: VhdxImage, message: string, remedy: string): PlatterError
   return new PlatterError('UNSUPPORTED', message, remedy, { path: image.path });
 }
 
-export async function resizeVhdxInPlace(image: VhdxImage, newSize: number): Promise<void> {
+/** Throws, changing nothing, unless `image` can be resized in place to `newSize`. */
+export function checkVhdxResize(image: VhdxImage, newSize: number): void {
   const s = image.structure;
   const m = s.metadata;
   const oldSize = m.virtualSize;
@@ -57,14 +58,22 @@ export async function resizeVhdxInPlace(image: VhdxImage, newSize: number): Prom
     logicalSectorSize: m.logicalSectorSize,
     physicalSectorSize: m.physicalSectorSize ?? 4096,
   });
-  const geometry = (size: number) => batGeometry({ ...m, virtualSize: size });
-  const [before, after] = [geometry(oldSize), geometry(newSize)];
+  const after = batGeometry({ ...m, virtualSize: newSize });
   if (after.totalEntries * BAT_ENTRY_SIZE > s.batRegion.length)
     throw refuse(
       image,
       `the block table of ${image.path} has room for ${s.batRegion.length / BAT_ENTRY_SIZE} entries, and ${newSize} bytes need ${after.totalEntries}`,
       'convert the disk to a new VHDX of that size instead: `platter convert` copies it, then resize the copy',
     );
+}
+
+export async function resizeVhdxInPlace(image: VhdxImage, newSize: number): Promise<void> {
+  checkVhdxResize(image, newSize);
+  const s = image.structure;
+  const m = s.metadata;
+  const oldSize = m.virtualSize;
+  const geometry = (size: number) => batGeometry({ ...m, virtualSize: size });
+  const [before, after] = [geometry(oldSize), geometry(newSize)];
   const file = await RandomAccessFile.open(image.path, 'r+');
   try {
     // A log an earlier change left is written in first: the pages edited below are read as it leaves them.
