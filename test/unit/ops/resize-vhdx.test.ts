@@ -1,10 +1,13 @@
 // Resizing a VHDX in place through its log: grown and shrunk disks read as qemu-img and libvhdi read them, and a
 // resize killed after any of its writes leaves a disk that Platter, and qemu-img after its own log replay, read
 // as the old disk or the new one, alike.
-import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlatterError } from '../../../electron/engine/errors';
+import { BITMAP_STATE, PAYLOAD_STATE } from '../../../electron/engine/formats/vhdx/bat';
+import type { VhdxImage } from '../../../electron/engine/formats/vhdx/vhdx-image';
+import { openImage } from '../../../electron/engine/image/open-image';
 import { checkImage } from '../../../electron/engine/ops/check';
 import { convertImage } from '../../../electron/engine/ops/convert';
 import { convertToChild } from '../../../electron/engine/ops/convert-delta';
@@ -116,6 +119,35 @@ describe.skipIf(!tools.qemuImg)('resize of a VHDX', () => {
     // The block holding the old end is the child's own now: libvhdi reads it too, up to the next block.
     expect(await pyvhdiChainHash(child, 4 * MiB)).toBe(await sha256Of(content.subarray(0, 4 * MiB)));
     expect((await checkImage(child)).problems).toEqual([]);
+  });
+
+  it('grows a child past a 4 GiB chunk: the new chunk gets a zeroed sector bitmap block of its own', async () => {
+    const dir = await tempDir();
+    const { raw, path: parent } = await disk(dir);
+    const child = join(dir, 'child.vhdx');
+    await convertToChild({ input: raw, output: child, parent });
+    const size = 4 * 1024 * MiB + 2 * MiB;
+    await resizeImage({ path: child, size });
+    expect((await checkImage(child)).problems).toEqual([]);
+    const image = (await openImage(child)) as VhdxImage;
+    try {
+      const { bat } = image.structure;
+      expect([...bat.bitmapState]).toEqual([BITMAP_STATE.present, BITMAP_STATE.present]);
+      const bitmaps = [...bat.bitmapOffsetMiB].map((at) => at * MiB);
+      expect(bitmaps[1]).not.toBe(bitmaps[0]);
+      const file = await open(child);
+      const bitmap = Buffer.alloc(MiB);
+      await file.read(bitmap, 0, MiB, bitmaps[1]!);
+      await file.close();
+      expect(bitmap.every((b) => b === 0)).toBe(true);
+      expect(bat.payloadState[4096]).toBe(PAYLOAD_STATE.zero);
+      const end = new Uint8Array(2 * MiB).fill(1);
+      await image.read(end, size - 2 * MiB);
+      expect(end.every((b) => b === 0)).toBe(true);
+    } finally {
+      await image.close();
+    }
+    if (tools.pyvhdi) expect(await pyvhdiChainHash(child, 40 * MiB)).toBe(await sha256File(raw));
   });
 
   it('refuses to cut data, and past 64 TiB, changing nothing', async () => {
