@@ -178,7 +178,8 @@ def open_chain(path):
         near = os.path.join(os.path.dirname(path), name.replace('\\\\', '/').split('/')[-1])
         f.set_parent(open_chain(near if os.path.isfile(near) else name))
     return f
-f = open_chain(sys.argv[1]); h = hashlib.sha256(); size = f.get_media_size(); off = 0
+f = open_chain(sys.argv[1]); h = hashlib.sha256(); off = 0
+size = min(int(sys.argv[2]), f.get_media_size()) if len(sys.argv) > 2 else f.get_media_size()
 while off < size:
     n = min(1 << 20, size - off); d = f.read_buffer_at_offset(n, off)
     if len(d) != n: raise SystemExit('short read at %d' % off)
@@ -186,7 +187,11 @@ while off < size:
 print(h.hexdigest())
 `;
 
-/** SHA-256 of a VHD's content as libvhdi reads it, finding the parents of a differencing disk by itself. */
-export async function pyvhdiChainHash(path: string): Promise<string> {
-  return (await run('/usr/bin/python3', ['-c', PYVHDI_CHAIN_HASH, path])).trim();
+/**
+ * SHA-256 of a VHD's content as libvhdi reads it, finding the parents of a differencing disk by itself; of at
+ * most its first `length` bytes when given.
+ */
+export async function pyvhdiChainHash(path: string, length?: number): Promise<string> {
+  const args = ['-c', PYVHDI_CHAIN_HASH, path, ...(length === undefined ? [] : [String(length)])];
+  return (await run('/usr/bin/python3', args)).trim();
 }

@@ -18,7 +18,7 @@ import { pumpContent } from './content-pump';
 import { CREATOR, checkVirtualSize } from '../formats/vhd/new-vhd';
 import { writeNewFile } from '../io/output-file';
 import type { JobControl } from './progress';
-import { resizeVhdxInPlace } from '../formats/vhdx/resize-vhdx';
+import { checkVhdxResize, resizeVhdxInPlace } from '../formats/vhdx/resize-vhdx';
 import { rewriteSparse } from './sparse-rewrite';
 import { changeUnderUndo, rollBack } from '../io/undo-journal';
 
@@ -149,7 +149,10 @@ function resizeVhdx(
   rolledBack: string | null,
   control: JobControl,
 ): Promise<ResizeResult> {
-  const diskType = image.structure.metadata.leaveBlocksAllocated ? 'fixed' : 'dynamic';
+  const m = image.structure.metadata;
+  const diskType = m.hasParent ? 'differencing' : m.leaveBlocksAllocated ? 'fixed' : 'dynamic';
+  // Refused before a shrink's look at the tail: a differencing disk only grows.
+  if (newSize !== image.virtualSize) checkVhdxResize(image, newSize);
   return resizeWith(image, newSize, diskType, rolledBack, control, async () => {
     await resizeVhdxInPlace(image, newSize);
     return 'in place';

@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { TEMP_PATTERN } from '../../../electron/engine/io/output-file';
 import { PLATTER_BIN } from '../../helpers/cli';
 import { sha256File } from '../../helpers/data';
-import { ReadingCache, judge, unreadable } from './readers';
+import { ReadingCache, judge, judgeBetween, unreadable } from './readers';
 import type { Readings, Watched } from './readers';
 import { rollBackByOpening } from './roll-back';
 
@@ -159,6 +159,10 @@ async function killAt(
   for (const w of c.watched) {
     const name = basename(w.path);
     const [old, next] = [ref.old.get(name)!, ref.next.get(name)!];
+    if (w.between) {
+      for (const p of judgeBetween(await cache.read(w))) fail(`${name}: ${p}`);
+      continue;
+    }
     if (!journaled.has(name)) {
       for (const p of judge(await cache.read(w), old, next)) fail(`${name}: ${p}`);
       continue;

@@ -20,6 +20,17 @@ import { pyvhdiChainHash, qemuCheckProblems, qemuContentHash, runStatus, tools }
 export interface Watched {
   readonly path: string;
   readonly format: 'vhd' | 'vhdx' | 'vhdx-child' | 'vdi' | 'raw';
+  /**
+   * libvhdi reads only this many bytes of a differencing VHDX: it reads a child's zero blocks from the parent, and
+   * fails past the end of a parent smaller than its child (a child grown).
+   */
+  readonly libvhdiLength?: number;
+  /**
+   * After a kill the image may read between its old content and its new one (a merge's parent holds part of the
+   * child's changes, which the child still overrides): then every reader must read it, alike, with no problem
+   * found, and after the run again its new content.
+   */
+  readonly between?: boolean;
 }
 
 /** What one reader made of an image: a content hash (with any problems), 'absent' or 'unreadable'. */
@@ -57,8 +68,8 @@ async function qemuReading(path: string, scratch: string, format = 'vpc'): Promi
   }
 }
 
-async function libvhdiReading(path: string): Promise<Reading> {
-  return pyvhdiChainHash(path).then((value) => ({ value }), failedReading);
+async function libvhdiReading(path: string, length?: number): Promise<Reading> {
+  return pyvhdiChainHash(path, length).then((value) => ({ value }), failedReading);
 }
 
 /**
@@ -88,7 +99,12 @@ async function platterReading(path: string, ignore: readonly string[] = []): Pro
  * reads it; libvhdi reads that replayed copy. Platter reads the image itself, replaying its log in memory. The
  * copy's parents are found through the absolute paths its locator records.
  */
-async function vhdxChildReadings(path: string, scratch: string, platter: boolean): Promise<Readings> {
+async function vhdxChildReadings(
+  path: string,
+  scratch: string,
+  platter: boolean,
+  libvhdiLength?: number,
+): Promise<Readings> {
   const copy = join(scratch, `replayed-${process.pid}-${randomBytes(4).toString('hex')}.vhdx`);
   const readings: Record<string, Reading> = {};
   try {
@@ -101,7 +117,7 @@ async function vhdxChildReadings(path: string, scratch: string, platter: boolean
     await file.close();
     const reading = left ? { value: 'its log left unreplayed by qemu-img' } : await platterReading(copy);
     readings['qemu-img'] = { ...reading, value: `${reading.value} (${said})` };
-    readings.libvhdi = await libvhdiReading(copy);
+    readings.libvhdi = await libvhdiReading(copy, libvhdiLength);
   } catch (err) {
     readings['qemu-img'] = failedReading(err);
   } finally {
@@ -140,7 +156,7 @@ async function vhdxReadings(path: string, scratch: string, platter: boolean): Pr
 /** Reads `image` with qemu-img and libvhdi, then (unless `platter` is false) with Platter. */
 export async function readImage(image: Watched, scratch: string, platter = true): Promise<Readings> {
   if (image.format === 'vhdx-child' && (await exists(image.path)))
-    return vhdxChildReadings(image.path, scratch, platter);
+    return vhdxChildReadings(image.path, scratch, platter, image.libvhdiLength);
   if (image.format === 'vhdx' && (await exists(image.path))) return vhdxReadings(image.path, scratch, platter);
   if (!(await exists(image.path))) {
     const absent = { value: ABSENT };
@@ -206,6 +222,29 @@ export function judge(now: Readings, old: Readings, next: Readings, want?: 'old'
   const taken = new Set(sides.map((s) => s.side).filter((s) => s === 'old' || s === 'new'));
   if (taken.size > 1)
     problems.push(`the readers disagree: ${sides.map((s) => `${s.reader} reads the ${s.side} content`).join(', ')}`);
+  return problems;
+}
+
+/**
+ * Problems with an image that may read anything between its old and new content: a reader that cannot read it, a
+ * problem `check` (Platter's or qemu-img's) finds, or readers that disagree.
+ */
+export function judgeBetween(now: Readings): string[] {
+  const problems: string[] = [];
+  const hashes = new Set<string>();
+  for (const [reader, reading] of Object.entries(now)) {
+    const hash = /^[0-9a-f]{64}/.exec(reading.value)?.[0];
+    if (!hash) problems.push(`${reader} cannot read it: ${shown(reading)}`);
+    else hashes.add(hash);
+    if (/qemu-img check fails|\(check: /.test(reading.value))
+      problems.push(`${reader} finds problems: ${shown(reading)}`);
+  }
+  if (hashes.size > 1)
+    problems.push(
+      `the readers disagree: ${Object.entries(now)
+        .map(([r, v]) => `${r} ${shown(v)}`)
+        .join(', ')}`,
+    );
   return problems;
 }
 

@@ -1,4 +1,4 @@
 import { killSuite } from './kill-suite';
 import { VHDX_CHAIN_ROWS } from './rows-vhdx-chain';
 
-killSuite('compact and set-parent of a VHDX child, killed', VHDX_CHAIN_ROWS);
+killSuite('compact, set-parent, resize and merge of a differencing VHDX, killed', VHDX_CHAIN_ROWS);

@@ -47,12 +47,12 @@ describe.skipIf(!fixturesAvailable)('image details of real images', () => {
     });
   });
 
-  it('a differencing VHDX is offered compact, merge, set-parent and children', async () => {
+  it('a differencing VHDX is offered compact, resize (a grow), merge, set-parent and children', async () => {
     const details = await imageDetails(fixturePath('vhdx/hyperv-differencing-parent-missing-8g.avhdx'));
     expect(details.diskType).toBe('differencing');
     expect(details.capabilities).toEqual({
       compact: true,
-      resize: false,
+      resize: true,
       merge: true,
       setParent: true,
       createChild: true,

@@ -1,18 +1,22 @@
 // Merging a differencing VHDX that Hyper-V made (a checkpoint, .avhdx) into its VHDX parent: the parent then
 // reads as the child did, in Platter and in qemu-img, and qemu-img checks it clean. The fixture's parent is not
 // available, so one is written with the DataWriteGuid the child links to.
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PAYLOAD_STATE } from '../../../electron/engine/formats/vhdx/bat';
+import type { VhdxImage } from '../../../electron/engine/formats/vhdx/vhdx-image';
 import { VhdxWriter } from '../../../electron/engine/formats/vhdx/vhdx-writer';
 import { randomGuid } from '../../../electron/engine/formats/vhdx/guid';
 import { openImage } from '../../../electron/engine/image/open-image';
 import { writeNewFile } from '../../../electron/engine/io/output-file';
+import { checkImage } from '../../../electron/engine/ops/check';
 import { convertImage } from '../../../electron/engine/ops/convert';
+import { convertToChild } from '../../../electron/engine/ops/convert-delta';
 import { mergeImage } from '../../../electron/engine/ops/merge';
 import { writeBlockContent } from '../../../electron/engine/ops/write-content';
 import { platter } from '../../helpers/cli';
-import { writeRaw } from '../../helpers/data';
+import { seededBytes, writeRaw } from '../../helpers/data';
 import { copyFixture, fixturesAvailable } from '../../helpers/fixtures';
 import { useTempDirs } from '../../helpers/temp-dir';
 import { pyvhdiChainHash, qemuCheckProblems, runStatus, sha256Stream, tools } from '../../helpers/tools';
@@ -93,6 +97,48 @@ describe.runIf(fixturesAvailable && tools.qemuImg)('merge of a differencing VHDX
     await convertImage({ input: parent, output: merged });
     expect(await sameInQemu(merged, expected)).toBe(true);
   });
+
+  it('into a differencing parent (the Hyper-V checkpoint): its blocks held in part become whole, the rest read from its own parent', async () => {
+    const dir = await caseDir();
+    const { child: middle, parent: base } = await chain(dir, 32 * MiB);
+    // A child of the checkpoint changing: sectors of block 0 (which the checkpoint holds in part), of block 1
+    // (which it leaves to the base, holding data there), and of a block at 4 GiB (the base's data too).
+    const raw = join(dir, 'top.img');
+    await convertImage({ input: middle, output: raw });
+    const handle = await open(raw, 'r+');
+    for (const [at, seed] of [
+      [8192, 'a'],
+      [2 * MiB + 512, 'b'],
+      [4 * GiB + 4096, 'c'],
+    ] as const)
+      await handle.write(seededBytes(seed, 4096), 0, 4096, at);
+    await handle.close();
+    const top = join(dir, 'top.avhdx');
+    await convertToChild({ input: raw, output: top, parent: middle });
+    const middleImage = (await openImage(middle)) as VhdxImage;
+    expect(middleImage.structure.bat.payloadState[0]).toBe(PAYLOAD_STATE.partiallyPresent);
+    expect(middleImage.structure.bat.payloadState[1]).toBe(PAYLOAD_STATE.notPresent);
+    await middleImage.close();
+    const baseBefore = await sha256Stream(base);
+    const result = await platter('merge', top, '--quiet');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    await expect(stat(top)).rejects.toThrow();
+    expect(await sha256Stream(base)).toBe(baseBefore);
+    // The checkpoint, read through the base, is what the top read: in Platter and in libvhdi.
+    const merged = join(dir, 'merged.img');
+    await convertImage({ input: middle, output: merged });
+    expect(await sameInQemu(merged, raw)).toBe(true);
+    if (tools.pyvhdi) expect(await pyvhdiChainHash(middle)).toBe(await sha256Stream(raw));
+    expect((await checkImage(middle)).problems).toEqual([]);
+    const after = (await openImage(middle)) as VhdxImage;
+    expect([0, 1, 2048].map((b) => after.structure.bat.payloadState[b])).toEqual([
+      PAYLOAD_STATE.fullyPresent,
+      PAYLOAD_STATE.fullyPresent,
+      PAYLOAD_STATE.fullyPresent,
+    ]);
+    await after.close();
+  }, 300_000);
 
   it('is refused, changing nothing, while the parent has another child beside it', async () => {
     const dir = await caseDir();

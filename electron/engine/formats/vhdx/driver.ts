@@ -49,7 +49,7 @@ export const vhdxDriver: FormatDriver = {
   compaction: vhdxCompaction,
   capabilities: (diskType) => ({
     compact: diskType !== 'fixed',
-    resize: diskType !== 'differencing',
+    resize: true,
     merge: diskType === 'differencing',
     setParent: diskType === 'differencing',
     createChild: true,

@@ -1,19 +1,17 @@
 // Structural check of a VHDX through the format/vhdx parsers: each header and region table copy on its own, then
-// the metadata and the BAT, then whether any two allocated blocks or structures share bytes, then the parent.
+// the metadata, then every fault of the BAT (bat-faults.ts: blocks out of the file or sharing bytes), then the
+// parent.
 import { isPlatterError } from '../../errors';
-import { BITMAP_STATE, PAYLOAD_STATE } from './bat';
-import { MIB } from './fields';
+import { scanVhdxBat } from './bat-faults';
 import { HEADER_SECTION_SIZE } from './header-section';
 import { HEADER_OFFSETS, HEADER_SIZE, checkHeaderFields, parseHeader, selectHeader } from './header';
 import { REGION_TABLE_OFFSETS, REGION_TABLE_SIZE, parseRegionTable } from './region-table';
 import { withLogReplayed } from './replayed-source';
-import { readVhdxStructure } from './structure';
-import type { VhdxStructure } from './structure';
+import { readVhdxMetadata } from './structure';
+import type { VhdxMetadataPart, VhdxSource } from './structure';
 import type { RandomAccessFile } from '../../io/random-access-file';
 import { findVhdxParent } from './vhdx-image';
 import type { AddProblem } from '../../ops/check-problems';
-
-const LISTED_OVERLAPS = 100;
 
 export async function checkVhdx(file: RandomAccessFile, add: AddProblem): Promise<void> {
   if (file.size < HEADER_SECTION_SIZE) {
@@ -35,22 +33,26 @@ export async function checkVhdx(file: RandomAccessFile, add: AddProblem): Promis
   const tables = await copies(REGION_TABLE_OFFSETS, REGION_TABLE_SIZE);
   if (!checkCopies(tables, parseRegionTable, REGION_TABLE_OFFSETS, 'VHDX_REGION_TABLE_COPY', 'region table', add))
     return;
-  let structure: VhdxStructure;
+  let part: VhdxMetadataPart;
+  let view: VhdxSource;
   try {
-    structure = await readVhdxStructure(await withLogReplayed(file));
+    view = await withLogReplayed(file);
+    part = await readVhdxMetadata(view);
   } catch (err) {
     if (!isPlatterError(err)) throw err;
     add(err.code, 'error', typeof err.details.offset === 'number' ? err.details.offset : null, err.message);
     return;
   }
-  if (structure.replay?.writes.length) {
-    const updates = structure.replay.writes.length;
+  if (part.replay?.writes.length) {
+    const updates = part.replay.writes.length;
     const message = `the log holds ${updates} update${updates === 1 ? '' : 's'} never written into the disk (it was not closed cleanly); readers that replay the log see them, and \`platter check --repair\` writes them in`;
-    add('VHDX_LOG_NOT_EMPTY', 'error', structure.header.logOffset, message);
+    add('VHDX_LOG_NOT_EMPTY', 'error', part.header.logOffset, message);
   }
-  checkPlacement(structure, add);
-  const locator = structure.metadata.parentLocator;
-  if (structure.metadata.hasParent && locator) {
+  const scan = await scanVhdxBat(view, part);
+  for (const fault of [...scan.faults, ...scan.unfixable]) add(fault.code, 'error', fault.offset, fault.message);
+  if (scan.unlisted > 0) add('VHDX_BAT_OVERLAP', 'error', null, `${scan.unlisted} more faults in the BAT (not listed)`);
+  const locator = part.metadata.parentLocator;
+  if (part.metadata.hasParent && locator) {
     try {
       await findVhdxParent(file.path, locator);
     } catch (err) {
@@ -87,41 +89,4 @@ function checkCopies(
       add(code, 'warning', offsets[i]!, `the VHDX ${what} copy at ${offsets[i]! / 1024} KiB is damaged: ${e}`);
   });
   return true;
-}
-
-/** No two of: the header section, the log, the BAT and metadata regions, each allocated block, may share a byte. */
-function checkPlacement(s: VhdxStructure, add: AddProblem): void {
-  const extents: { start: number; end: number; what: string }[] = [
-    { start: 0, end: HEADER_SECTION_SIZE, what: 'the header section' },
-    { start: s.batRegion.fileOffset, end: s.batRegion.fileOffset + s.batRegion.length, what: 'the BAT region' },
-    {
-      start: s.metadataRegion.fileOffset,
-      end: s.metadataRegion.fileOffset + s.metadataRegion.length,
-      what: 'the metadata region',
-    },
-  ];
-  if (s.header.logLength > 0)
-    extents.push({ start: s.header.logOffset, end: s.header.logOffset + s.header.logLength, what: 'the log' });
-  const { blockSize, virtualSize } = s.metadata;
-  for (let block = 0; block < s.geometry.payloadBlocks; block++) {
-    const state = s.bat.payloadState[block];
-    if (state !== PAYLOAD_STATE.fullyPresent && state !== PAYLOAD_STATE.partiallyPresent) continue;
-    const start = s.bat.payloadOffsetMiB[block]! * MIB;
-    extents.push({ start, end: start + Math.min(blockSize, virtualSize - block * blockSize), what: `block ${block}` });
-  }
-  for (let chunk = 0; chunk < s.geometry.bitmapBlocks; chunk++) {
-    if (s.bat.bitmapState[chunk] !== BITMAP_STATE.present) continue;
-    const start = s.bat.bitmapOffsetMiB[chunk]! * MIB;
-    extents.push({ start, end: start + MIB, what: `the sector bitmap of chunk ${chunk}` });
-  }
-  extents.sort((a, b) => a.start - b.start);
-  let listed = 0;
-  let reach = extents[0]!;
-  for (const e of extents.slice(1)) {
-    if (e.start < reach.end && listed++ < LISTED_OVERLAPS)
-      add('VHDX_BAT_OVERLAP', 'error', e.start, `${e.what} at offset ${e.start} overlaps ${reach.what}`);
-    if (e.end > reach.end) reach = e;
-  }
-  if (listed > LISTED_OVERLAPS)
-    add('VHDX_BAT_OVERLAP', 'error', null, `${listed - LISTED_OVERLAPS} more overlaps (not listed)`);
 }

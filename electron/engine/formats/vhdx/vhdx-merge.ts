@@ -1,8 +1,11 @@
-// Writes a differencing VHDX child into its fixed or dynamic VHDX parent. Blocks the parent holds are written in
-// place; blocks it does not hold get new space at the end of the file, written and flushed before the block table
-// names them, and the table entries change through the parent's log (log-update.ts), a batch at a time. So at any
-// moment the parent is a valid VHDX (after any reader's log replay) holding part of the child's changes, and the
-// child, which overrides every sector written, still reads as before: running the merge again completes it.
+// Writes a differencing VHDX child into its VHDX parent (fixed, dynamic, or itself differencing). Blocks the parent
+// holds whole are written in place; a block it holds in part (its sector bitmap saying which sectors) is written
+// whole in its own space, as the child reads it, and then named fully present; blocks it does not hold get new
+// space at the end of the file, written whole (the child's sectors, and the rest as the parent read there: its own
+// parent's data, or zeros), flushed before the block table names them. The table entries change through the
+// parent's log (log-update.ts), a batch at a time. So at any moment the parent is a valid VHDX (after any
+// reader's log replay) reading as before or with part of the child's changes, and the child, which overrides
+// every sector written, still reads as before: running the merge again completes it.
 import { PlatterError, throwIfAborted } from '../../errors';
 import type { DiskImage } from '../../image/disk-image';
 import { RandomAccessFile } from '../../io/random-access-file';
@@ -66,15 +69,37 @@ class ParentWriter {
     }
   }
 
+  /**
+   * Writes block `block` whole at `at`: the child's view, and past the child's end (a parent larger than its
+   * child) the parent's own view.
+   */
+  async copyWhole(block: number, at: number, control: JobControl): Promise<void> {
+    const size = this.parent.blockSize;
+    const start = block * size;
+    const childEnd = Math.min(start + size, this.child.virtualSize);
+    await this.copy(start, childEnd, at, control);
+    const end = Math.min(start + size, this.parent.virtualSize);
+    for (let pos = childEnd; pos < end; pos += PIECE) {
+      const piece = this.buffer.subarray(0, Math.min(PIECE, end - pos));
+      await this.parent.read(piece, pos);
+      await this.file.write(piece, at + (pos - start));
+    }
+  }
+
   /** Gives block `block` new space at the end of the file (named by the table at the next commit); its offset. */
   allocate(block: number): number {
     const at = this.end;
     this.end += this.parent.blockSize;
+    this.name(block, at);
+    return at;
+  }
+
+  /** Names block `block` fully present at `at` at the next commit. */
+  name(block: number, at: number): void {
     const entry = new Uint8Array(BAT_ENTRY_SIZE);
     writeBatEntry(new DataView(entry.buffer), 0, { state: PAYLOAD_STATE.fullyPresent, fileOffsetMiB: at / MIB });
     const s = this.parent.structure;
     this.entries.set(s.batRegion.fileOffset + payloadEntryIndex(s.geometry, block) * BAT_ENTRY_SIZE, entry);
-    return at;
   }
 
   /** Block table pages the next commit writes. */
@@ -109,12 +134,6 @@ export async function mergeVhdxChild(child: DiskImage, control: JobControl): Pro
       `the parent of ${child.path} is not a VHDX, and a merge writes the child into a parent of its own format`,
       `write the child out as a disk of its own instead: \`platter convert ${child.path} merged.vhdx\``,
     );
-  if (parent.parent)
-    throw new PlatterError(
-      'UNSUPPORTED',
-      `the parent ${parent.path} is itself a differencing VHDX, which Platter does not merge into yet`,
-      `merge the parent into its own parent first, or write the child out: \`platter convert ${child.path} merged.vhdx\``,
-    );
   if (parent.virtualSize < child.virtualSize)
     throw new PlatterError(
       'BAD_SIZE',
@@ -139,12 +158,17 @@ export async function mergeVhdxChild(child: DiskImage, control: JobControl): Pro
       const runs = heldRuns(child, states, start, end);
       if (runs.length > 0) {
         merged++;
+        const at = payloadOffsetMiB[block]! * MIB;
         if (payloadState[block] === PAYLOAD_STATE.fullyPresent) {
-          const at = payloadOffsetMiB[block]! * MIB;
           for (const [from, to] of runs) await writer.copy(from, to, at + (from - start), control);
+        } else if (payloadState[block] === PAYLOAD_STATE.partiallyPresent) {
+          // Written whole in its own space: the sectors the bitmap marks get the bytes they read already (or the
+          // child's), the others are read by no one until the table names the block fully present.
+          await writer.copyWhole(block, at, control);
+          writer.name(block, at);
         } else {
-          // The rest of a new block reads as the parent did there: zeros, since the parent has no parent.
-          await writer.copy(start, end, writer.allocate(block), control);
+          // The rest of a new block reads as the parent did there (its own parent's data, or zeros).
+          await writer.copyWhole(block, writer.allocate(block), control);
         }
         if (writer.pagesChanged >= PAGES_PER_UPDATE) await writer.commit();
       }

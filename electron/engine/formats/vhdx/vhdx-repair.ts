@@ -3,6 +3,8 @@
 // - a damaged copy of the header or of the region table is rewritten from the valid one (the header with the next
 //   sequence number, as any header update is written). The valid copy is never touched, so a kill at any moment
 //   leaves at least one valid copy of each.
+// - payload blocks the BAT places past the end of the file, in the header section, over a structure or over each
+//   other are dropped (bat-repair.ts), through the log.
 // Other damage is listed by `check` and left alone.
 import { PlatterError, isPlatterError } from '../../errors';
 import type { RandomAccessFile } from '../../io/random-access-file';
@@ -11,6 +13,7 @@ import type { RepairChange, RepairOutcome } from '../driver';
 import { HEADER_OFFSETS, HEADER_SIZE, parseHeader, serializeHeader } from './header';
 import { pendingLog, replayLogIntoFile } from './repair-log';
 import { REGION_TABLE_OFFSETS, REGION_TABLE_SIZE, parseRegionTable } from './region-table';
+import { repairBat } from './bat-repair';
 import { checkVhdx } from './vhdx-check';
 
 function parses(parse: (bytes: Uint8Array) => unknown, bytes: Uint8Array): boolean {
@@ -90,9 +93,14 @@ export async function repairVhdx(file: RandomAccessFile, dryRun: boolean): Promi
   const { problems, add } = problemList();
   await checkVhdx(file, add);
   if (problems.length === 0) return { changes: [], changed: false }; // nothing to repair is an answer
+  const dropped = await repairBat(file, problems, dryRun);
+  if (dropped) return { changes: dropped, changed: !dryRun };
   throw new PlatterError(
     'UNSUPPORTED',
-    `Platter repairs a VHDX's log and a damaged copy of its header or region table; the problems of ${file.path} are of another kind`,
+    `Platter repairs a VHDX's log, a damaged copy of its header or region table, and blocks its BAT places outside the file or over other data; the problems of ${file.path} are of another kind, which no repair fixes without guessing: ${problems
+      .slice(0, 3)
+      .map((p) => p.message)
+      .join('; ')}${problems.length > 3 ? '; ...' : ''}`,
     '`platter check` lists them; Hyper-V or `qemu-img check -r all -f vhdx` may repair them',
     { path: file.path },
   );
