@@ -37,7 +37,12 @@ export type EngineErrorCode =
   | 'VHDX_BAD_METADATA'
   | 'VHDX_BAT_OUT_OF_RANGE'
   | 'VHDX_LOG_NOT_EMPTY'
-  | 'VHDX_LOG_INVALID';
+  | 'VHDX_LOG_INVALID'
+  | 'VMDK_BAD_DESCRIPTOR'
+  | 'VMDK_BAD_HEADER'
+  | 'VMDK_BAD_GRAIN'
+  | 'VMDK_GT_OUT_OF_RANGE'
+  | 'VMDK_EXTENT_NOT_FOUND';
 
 /** Codes the main process adds. */
 export type IpcOnlyErrorCode =

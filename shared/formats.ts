@@ -6,6 +6,7 @@ import { KiB, MiB, TiB, VHD_MAX_SIZE } from './units';
 export const FORMAT_EXTENSIONS = {
   vhd: ['.vhd'],
   vhdx: ['.vhdx', '.avhdx'],
+  vmdk: ['.vmdk'],
   raw: ['.img', '.raw', '.bin', '.iso', '.dd'],
 } as const;
 
@@ -13,7 +14,11 @@ export type FormatName = keyof typeof FORMAT_EXTENSIONS;
 export const FORMAT_NAMES = Object.keys(FORMAT_EXTENSIONS) as FormatName[];
 
 /** File extensions the app opens as images; anything else with no signature is a raw disk. */
-export const IMAGE_EXTENSIONS: readonly string[] = [...FORMAT_EXTENSIONS.vhd, ...FORMAT_EXTENSIONS.vhdx];
+export const IMAGE_EXTENSIONS: readonly string[] = [
+  ...FORMAT_EXTENSIONS.vhd,
+  ...FORMAT_EXTENSIONS.vhdx,
+  ...FORMAT_EXTENSIONS.vmdk,
+];
 export const RAW_EXTENSIONS: readonly string[] = FORMAT_EXTENSIONS.raw;
 
 export interface BlockSizeRange {
@@ -59,6 +64,17 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
     sectorSizes: true,
     preallocate: false,
     maxSize: 64 * TiB,
+    describable: true,
+  },
+  vmdk: {
+    label: 'VMDK',
+    // Platter writes sparse VMDKs only, with VMware's 64 KiB grains.
+    types: ['dynamic'],
+    blockSizes: null,
+    sectorSizes: false,
+    preallocate: false,
+    // A hosted sparse extent's grain tables address at most 2 TiB (VMware's own limit for these subformats).
+    maxSize: 2 * TiB,
     describable: true,
   },
   raw: {

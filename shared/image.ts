@@ -199,7 +199,38 @@ export interface VhdxDetails extends DetailsBase {
   readonly fileWriteGuid: string;
 }
 
-export type ImageDetails = VhdDetails | VhdxDetails;
+/** One extent a VMDK's descriptor lists. */
+export interface VmdkExtentDetails {
+  readonly access: string;
+  readonly type: string;
+  readonly sectors: number;
+  readonly file: string | null;
+  readonly fileOffset: number;
+  readonly sparse: {
+    readonly header: 'KDMV' | 'COWD';
+    readonly version: number;
+    readonly grainSize: number;
+    readonly compressed: boolean;
+    readonly capacity: number;
+  } | null;
+}
+
+export interface VmdkDetails extends DetailsBase {
+  readonly format: 'vmdk';
+  readonly createType: string;
+  readonly descriptorPath: string;
+  readonly descriptorEmbedded: boolean;
+  readonly cid: string | null;
+  readonly parentCid: string;
+  readonly adapterType: string | null;
+  readonly geometry: Geometry | null;
+  readonly hwVersion: string | null;
+  readonly extents: readonly VmdkExtentDetails[];
+  readonly grainSize: number | null;
+  readonly allocatedBytes: number;
+}
+
+export type ImageDetails = VhdDetails | VhdxDetails | VmdkDetails;
 
 export interface DetectResult {
   readonly path: string;

@@ -28,6 +28,7 @@ export const OPEN_DIALOGS: { readonly [P in OpenPurpose]: { title: string; filte
 export const SAVE_DIALOGS: { readonly [P in SavePurpose]: { title: string; filters: FileFilter[] } } = {
   vhd: { title: 'Save the VHD as', filters: [{ name: 'VHD image', extensions: bare(FORMAT_EXTENSIONS.vhd) }] },
   vhdx: { title: 'Save the VHDX as', filters: [{ name: 'VHDX image', extensions: ['vhdx'] }] },
+  vmdk: { title: 'Save the VMDK as', filters: [{ name: 'VMDK image', extensions: bare(FORMAT_EXTENSIONS.vmdk) }] },
   raw: { title: 'Save the raw image as', filters: [{ name: 'Raw disk image', extensions: bare(RAW_EXTENSIONS) }] },
   any: {
     title: 'Save as',

@@ -10,6 +10,7 @@ import { walkChain } from '../../engine/ops/chain';
 import type { Chain } from '../../engine/ops/chain';
 import type { ImageInfo } from '../../engine/formats/vhd/vhd-info';
 import type { VhdxInfo } from '../../engine/formats/vhdx/vhdx-info';
+import type { VmdkInfo } from '../../engine/formats/vmdk/vmdk-info';
 import type { Command } from '../command';
 import { formatSize, formatSizeExact } from '../sizes';
 
@@ -80,6 +81,48 @@ export function formatVhdxInfo(info: VhdxInfo, contents: DiskContents | null = n
   return table(rows, [...inside.lines, ...(chain ? chainLines(chain) : [])], info.warnings);
 }
 
+export function formatVmdkInfo(info: VmdkInfo, contents: DiskContents | null = null, chain?: Chain): string {
+  const g = info.geometry;
+  const rows: [string, string][] = [
+    ['Image', info.path],
+    ['Format', `VMDK ${info.createType}, ${TYPE_NAMES[info.diskType]}`],
+    ['Virtual size', formatSizeExact(info.virtualSize)],
+    ['File size', formatSizeExact(info.fileSize)],
+    ['Descriptor', info.descriptorEmbedded ? `embedded in ${info.descriptorPath}` : info.descriptorPath],
+    ['CID', info.cid ?? '(none)'],
+    ['Parent CID', info.parentCid],
+  ];
+  if (info.grainSize !== null) rows.push(['Grain size', formatSize(info.grainSize)]);
+  if (info.blockSize !== null)
+    rows.push([
+      'Blocks allocated',
+      `${info.allocatedBlocks} of ${info.totalBlocks} (${formatSize(info.blockSize)} each)`,
+    ]);
+  rows.push(['Allocated', formatSizeExact(info.allocatedBytes)]);
+  if (info.adapterType !== null) rows.push(['Adapter', info.adapterType]);
+  if (g) rows.push(['Geometry', `${g.cylinders} cylinders, ${g.heads} heads, ${g.sectorsPerTrack} sectors per track`]);
+  if (info.hwVersion !== null) rows.push(['Hardware version', info.hwVersion]);
+  info.extents.forEach((e, i) => {
+    const sparse = e.sparse
+      ? `, ${e.sparse.header} v${e.sparse.version}, ${formatSize(e.sparse.grainSize)} grains${e.sparse.compressed ? ', compressed' : ''}`
+      : e.fileOffset
+        ? ` at byte ${e.fileOffset}`
+        : '';
+    rows.push([
+      `Extent ${i + 1}`,
+      `${e.access} ${e.type} ${formatSize(e.sectors * 512)}${e.file ? ` ${e.file}` : ''}${sparse}`,
+    ]);
+  });
+  if (info.parent) {
+    const p = info.parent;
+    rows.push(['Parent', p.resolvedPath ?? `NOT FOUND (${p.fileNameHint ?? 'no parentFileNameHint'})`]);
+    if (p.fileNameHint !== null) rows.push(['Parent file name hint', p.fileNameHint]);
+  }
+  const inside = contentsRows(contents);
+  rows.push(...inside.rows);
+  return table(rows, [...inside.lines, ...(chain ? chainLines(chain) : [])], info.warnings);
+}
+
 interface Probed {
   readonly driver: FormatDriver;
   readonly size: number;
@@ -112,6 +155,7 @@ type Printer<I> = (info: I, contents: DiskContents | null, chain: Chain) => stri
 const PRINTERS: { [F in FormatInfo['format']]: Printer<Extract<FormatInfo, { format: F }>> } = {
   vhd: formatInfo,
   vhdx: formatVhdxInfo,
+  vmdk: formatVmdkInfo,
 };
 
 function printInfo(info: FormatInfo, contents: DiskContents | null, chain: Chain): string {

@@ -7,8 +7,9 @@ import { foreignFormat, unsupportedFormat } from './foreign-formats';
 import { rawDriver } from './raw/driver';
 import { vhdDriver } from './vhd/driver';
 import { vhdxDriver } from './vhdx/driver';
+import { vmdkDriver } from './vmdk/driver';
 
-export const FORMAT_DRIVERS: readonly FormatDriver[] = [vhdxDriver, vhdDriver, rawDriver];
+export const FORMAT_DRIVERS: readonly FormatDriver[] = [vhdxDriver, vhdDriver, vmdkDriver, rawDriver];
 
 /**
  * The driver whose signature the file carries. A container Platter does not read yet (qcow2, VMDK, VDI...) is
