@@ -143,12 +143,11 @@ export class SparseExtent implements ExtentReader {
     }
   }
 
-  /** A plain grain's bytes; the part of a last grain past the end of the file reads as zeros. */
+  /** A plain grain's bytes (a grain cut short by the end of the file is a truncation, not zeros). */
   private async readPlain(segment: Uint8Array, at: number): Promise<void> {
-    if (at >= this.file.size) throw gtOutOfRange(this.path, `has a grain at byte ${at}, past its end`);
-    const inFile = Math.min(segment.length, this.file.size - at);
-    await this.file.read(segment.subarray(0, inFile), at);
-    segment.fill(0, inFile);
+    if (at + segment.length > this.file.size)
+      throw gtOutOfRange(this.path, `has a grain at byte ${at}, past its end (the file was cut short)`);
+    await this.file.read(segment, at);
   }
 
   /** The compressed grain behind the marker at `sector`, inflated to exactly one grain (bounded). */

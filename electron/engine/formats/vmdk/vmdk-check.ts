@@ -5,7 +5,7 @@ import { isPlatterError } from '../../errors';
 import type { RandomAccessFile } from '../../io/random-access-file';
 import type { AddProblem } from '../../ops/check-problems';
 import { FlatExtent } from './extent-reader';
-import { FLAG_ZEROED_GRAIN_GTE, SECTOR } from './sparse-header';
+import { FLAG_MARKERS, FLAG_ZEROED_GRAIN_GTE, SECTOR } from './sparse-header';
 import { SparseExtent } from './sparse-extent';
 import { findVmdkParent, hasParent, readVmdkCid } from './vmdk-image';
 import { readVmdkStructure } from './vmdk-structure';
@@ -131,7 +131,7 @@ async function checkSparse(e: SparseExtent, add: AddProblem): Promise<void> {
           add(err.code, 'error', at, err.message);
           continue;
         }
-      } else if (sector * SECTOR >= e.file.size) {
+      } else if (sector * SECTOR + Math.min(e.grainBytes, e.capacityBytes - grain * e.grainBytes) > e.file.size) {
         add(
           'VMDK_GT_OUT_OF_RANGE',
           'error',
@@ -152,6 +152,7 @@ async function checkSparse(e: SparseExtent, add: AddProblem): Promise<void> {
   }
   sharedGrains(grains, path, add);
   if (h.rgdOffset > 0) await compareRedundant(e, add);
+  if (h.kind === 'KDMV' && h.flags & FLAG_MARKERS) await checkStreamEnd(e, add);
 }
 
 /** Two grain table entries pointing at one grain (or grains overlapping) would make writes to one show in the other. */
@@ -164,6 +165,14 @@ function sharedGrains(flat: number[], path: string, add: AddProblem): void {
       return;
     }
   }
+}
+
+/** A stream-optimized extent ends with its end-of-stream marker: a zero sector count, size and type. */
+async function checkStreamEnd(e: SparseExtent, add: AddProblem): Promise<void> {
+  const size = e.file.size;
+  const last = size >= SECTOR && size % SECTOR === 0 ? await e.file.readAt(size - SECTOR, SECTOR) : null;
+  if (!last || last.some((b) => b !== 0))
+    add('VMDK_STREAM_CUT', 'error', size, `${e.path} does not end with an end-of-stream marker: it was cut short`);
 }
 
 async function compareRedundant(e: SparseExtent, add: AddProblem): Promise<void> {
