@@ -1,7 +1,7 @@
 // What the app knows of each image format before it asks: the file name endings, and what a new image of each
 // writable format takes. The engine's format drivers (electron/engine/formats/) read the same table, so a wizard
 // offers exactly the options the engine accepts.
-import { KiB, MiB, TiB, VHD_MAX_SIZE } from './units';
+import { GiB, KiB, MiB, TiB, VHD_MAX_SIZE } from './units';
 
 export const FORMAT_EXTENSIONS = {
   vhd: ['.vhd'],
@@ -73,8 +73,8 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
     blockSizes: null,
     sectorSizes: false,
     preallocate: false,
-    // A hosted sparse extent's grain tables address at most 2 TiB (VMware's own limit for these subformats).
-    maxSize: 2 * TiB,
+    // Grain tables hold 32-bit sector numbers: the whole file, metadata and grains, must stay under 2 TiB.
+    maxSize: 2000 * GiB,
     describable: true,
   },
   raw: {

@@ -7,6 +7,7 @@ import { ascii } from '../fields';
 import { looksLikeDescriptor } from './descriptor';
 import { siblingDescriptor } from './locate';
 import { COWD, KDMV } from './sparse-header';
+import { vmdkOutput } from './output';
 import { checkVmdk } from './vmdk-check';
 import { openVmdk, readVmdkCid, readVmdkParentCid } from './vmdk-image';
 import { readVmdkInfo } from './vmdk-info';
@@ -54,6 +55,7 @@ export const vmdkDriver: FormatDriver = {
     };
   },
   check: checkVmdk,
+  output: vmdkOutput,
   capabilities: () => ({
     compact: false,
     resize: false,
