@@ -44,22 +44,19 @@ function adapterOf(asked: string | undefined): Adapter {
   return found;
 }
 
-function refuse(option: string, why: string): never {
-  throw new PlatterError('BAD_ARGUMENT', `${option} does not apply to a VMDK output`, why);
+function refuse(option: string, appliesTo: string, remedy: string): never {
+  throw new PlatterError('BAD_ARGUMENT', `${option} applies to ${appliesTo}, not to a VMDK output`, remedy);
 }
 
 function checkRequest(request: OutputRequest): void {
   if (request.type === 'fixed')
-    refuse('--type fixed', 'Platter writes sparse VMDKs only; leave out --type, or convert to a fixed VHD or VHDX');
+    refuse('--type fixed', 'VHD and VHDX outputs', 'leave out --type (Platter writes sparse VMDKs only)');
   if (request.blockSize !== undefined && request.blockSize !== GRAIN_SECTORS * SECTOR)
-    refuse('--block-size', 'a VMDK Platter writes has VMware’s 64 KiB grains; leave out --block-size');
-  if (request.preallocate) refuse('--preallocate', 'leave out --preallocate (it applies to fixed VHD and raw outputs)');
+    refuse('--block-size', 'VHD and VHDX outputs', 'leave out --block-size (a VMDK has VMware’s 64 KiB grains)');
+  if (request.preallocate) refuse('--preallocate', 'fixed VHD and raw outputs', 'leave out --preallocate');
   if (request.logicalSectorSize !== undefined || request.physicalSectorSize !== undefined)
-    refuse(
-      '--logical-sector and --physical-sector',
-      'a VMDK has 512-byte sectors; leave them out (they apply to VHDX)',
-    );
-  if (request.preset) refuse(`the ${request.preset.name} preset`, 'leave out --preset');
+    refuse('--logical-sector and --physical-sector', 'VHDX outputs', 'leave them out (a VMDK has 512-byte sectors)');
+  if (request.preset) refuse(`the ${request.preset.name} preset`, `its own format`, 'leave out --preset');
 }
 
 export const vmdkOutput: OutputDriver = {
