@@ -53,6 +53,19 @@ export async function readSparseHeaderInUse(file: RandomAccessFile, first: Spars
   return footer;
 }
 
+/**
+ * Grain tables never share sectors: a directory whose entries point at one table again and again would make a
+ * small file a disk of petabytes of grains (and every walk over it as long). So the tables a file describes are
+ * bounded by its size.
+ */
+function checkDistinctTables(gd: Uint32Array, gtesPerGt: number, path: string): void {
+  const sectors = Math.ceil((gtesPerGt * 4) / SECTOR);
+  const sorted = gd.filter((s) => s !== 0).sort();
+  for (let i = 1; i < sorted.length; i++)
+    if (sorted[i - 1]! + sectors > sorted[i]!)
+      throw gtOutOfRange(path, `has grain tables that overlap at sector ${sorted[i]} (its grain directory is damaged)`);
+}
+
 export class SparseExtent implements ExtentReader {
   private readonly gts = new Map<number, Uint32Array>();
   private lastGrain: { index: number; bytes: Uint8Array } | null = null;
@@ -85,6 +98,7 @@ export class SparseExtent implements ExtentReader {
     const gd = new Uint32Array(header.gdEntries);
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < gd.length; i++) gd[i] = dv.getUint32(i * 4, true);
+    checkDistinctTables(gd, header.gtesPerGt, file.path);
     return new SparseExtent(file, header, gd, bytes);
   }
 
@@ -170,6 +184,11 @@ export class SparseExtent implements ExtentReader {
     return bytes;
   }
 
+  /** Inflates compressed grain `grain` behind the marker at `sector`, for check (BAD_GRAIN when it cannot). */
+  async verifyGrain(grain: number, sector: number): Promise<void> {
+    await this.inflated(grain, sector);
+  }
+
   /** A compressed grain's marker, checked against the file and the grain size. */
   async marker(sector: number): Promise<{ lba: number; size: number }> {
     const at = sector * SECTOR;
@@ -193,9 +212,18 @@ export class SparseExtent implements ExtentReader {
     for (let t = 0; t * per < grains; t++) {
       const gt = await this.table(t);
       const count = Math.min(per, grains - t * per);
+      if (!gt) {
+        pushRun(
+          list,
+          t * per * this.grainBytes,
+          Math.min(count * this.grainBytes, end - t * per * this.grainBytes),
+          'beneath',
+        );
+        continue;
+      }
       for (let i = 0; i < count; i++) {
         const start = (t * per + i) * this.grainBytes;
-        const value = gt ? gt[i]! : 0;
+        const value = gt[i]!;
         const kind =
           value === 0 ? 'beneath' : value === 1 && this.header.flags & FLAG_ZEROED_GRAIN_GTE ? 'zero' : 'data';
         pushRun(list, start, Math.min(this.grainBytes, end - start), kind);

@@ -20,8 +20,8 @@ export const COMPRESS_DEFLATE = 1;
 
 /** The largest grain read (VMware writes 64 KiB; qemu refuses past 1 GiB, 2^21 sectors). */
 export const MAX_GRAIN_SECTORS = 1 << 21;
-/** The largest grain table read (VMware always writes 512 entries, COWD 4096). */
-export const MAX_GTES_PER_GT = 1 << 16;
+/** The largest grain table read: VMware always writes 512 entries (COWD 4096), and qemu refuses more. */
+export const MAX_GTES_PER_GT = 512;
 
 export interface SparseHeader {
   readonly kind: 'KDMV' | 'COWD';

@@ -124,6 +124,7 @@ async function checkSparse(e: SparseExtent, add: AddProblem): Promise<void> {
         try {
           const m = await e.marker(sector);
           length = Math.ceil((m.size + 12) / SECTOR);
+          await e.verifyGrain(grain, sector);
           if (m.lba !== grain * grainSectors)
             add('VMDK_BAD_GRAIN', 'error', sector * SECTOR, `${path}: grain ${grain}'s marker says sector ${m.lba}`);
         } catch (err) {

@@ -161,7 +161,9 @@ export async function readVmdkInfo(path: string): Promise<VmdkRead> {
     let states: BlockStates | null = null;
     if (first) {
       blockSize = first.grainBytes;
+      // Too many grains for the map: a block spans a grain table's grains, or more, until the map fits.
       if (s.virtualSize / blockSize > MAX_MAP_BLOCKS) blockSize *= first.header.gtesPerGt;
+      while (s.virtualSize / blockSize > MAX_MAP_BLOCKS) blockSize *= 2;
       states = blockStatesOf(runs, blockSize, s.virtualSize, parent !== null);
     }
     const info: VmdkInfo = {
