@@ -1,6 +1,6 @@
-// The images the fuzzer starts from: every VHD and VHDX fixture in ../shared/fixtures whose file is small enough to
-// rewrite for each case, plus fixed, dynamic and differencing VHDs Platter makes with data in known places. Each
-// seed lives in its own folder with what it needs beside it.
+// The images the fuzzer starts from: every VHD, VHDX and single-file VMDK fixture in ../shared/fixtures whose file is
+// small enough to rewrite for each case, plus fixed, dynamic and differencing VHDs and both VMDK subformats Platter
+// makes with data in known places. Each seed lives in its own folder with what it needs beside it.
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { convertImage } from '../../electron/engine/ops/convert';
@@ -11,7 +11,7 @@ import { copyFixture, fixturePath, manifest } from '../helpers/fixtures';
 
 export interface Seed {
   readonly name: string;
-  readonly format: 'vhd' | 'vhdx';
+  readonly format: 'vhd' | 'vhdx' | 'vmdk';
   /** Folder holding the target and its parent, if any. */
   readonly dir: string;
   /** File name of the image the operations open. */
@@ -28,7 +28,9 @@ const MAX_SEED_FILE = 80 * MiB;
 export async function buildCorpus(root: string): Promise<Seed[]> {
   const seeds: Seed[] = [];
   for (const entry of manifest()) {
-    if (entry.format !== 'vhd' && entry.format !== 'vhdx') continue;
+    if (entry.format !== 'vhd' && entry.format !== 'vhdx' && entry.format !== 'vmdk') continue;
+    // A VMDK of several files: only the one file is mutated, so only the single-file ones are seeds.
+    if (entry.companionFiles?.length) continue;
     if ((await stat(fixturePath(entry.file))).size > MAX_SEED_FILE) continue;
     const dir = join(root, `fixture-${seeds.length}`);
     await mkdir(dir, { recursive: true });
@@ -86,5 +88,13 @@ export async function buildCorpus(root: string): Promise<Seed[]> {
     },
     'p.vhd',
   );
+  for (const subformat of ['monolithic-sparse', 'stream-optimized']) {
+    const dir = join(root, `vmdk-${subformat}`);
+    await mkdir(dir, { recursive: true });
+    const pieces: [number, number][] = [0, 5, 600].map((g) => [g * 64 * KiB + 100, 70 * KiB]);
+    await writeRaw(join(dir, 'd.img'), 40 * MiB, pieces, subformat);
+    await convertImage({ input: join(dir, 'd.img'), output: join(dir, 'd.vmdk'), subformat });
+    seeds.push({ name: `created VMDK ${subformat}`, format: 'vmdk', dir, target: 'd.vmdk', parent: null });
+  }
   return seeds;
 }

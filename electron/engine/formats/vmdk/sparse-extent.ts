@@ -145,7 +145,9 @@ export class SparseExtent implements ExtentReader {
       const pos = offset + done;
       const grain = Math.floor(pos / this.grainBytes);
       const inGrain = pos - grain * this.grainBytes;
-      const length = Math.min(this.grainBytes - inGrain, target.length - done);
+      // Within the capacity a segment stops at its end (the rest reads beneath); past it, at the grain's end.
+      const edge = pos < this.capacityBytes ? this.capacityBytes - pos : Infinity;
+      const length = Math.min(this.grainBytes - inGrain, target.length - done, edge);
       const segment = target.subarray(done, done + length);
       const entry = pos >= this.capacityBytes ? ({ kind: 'unallocated' } as const) : await this.entry(grain);
       if (entry.kind === 'unallocated') await beneath(segment, pos);
