@@ -90,6 +90,18 @@ describe.skipIf(!tools.qemuImg)('hostile VMDKs', () => {
     expect(codes).toContain('VMDK_GRAIN_OVERLAP');
   });
 
+  it('grain directory entries that point at one table are refused (a small file, a huge disk)', async () => {
+    const dir = await tempDir();
+    const image = join(dir, 'big.vmdk');
+    await run('qemu-img', ['create', '-q', '-f', 'vmdk', image, '100M']);
+    const bytes = await readFile(image);
+    const gd = parseKdmvHeader(bytes, 'x').gdOffset! * 512;
+    bytes.writeUInt32LE(bytes.readUInt32LE(gd), gd + 4);
+    await writeFile(image, bytes);
+    await expectCode(image, 'VMDK_GT_OUT_OF_RANGE');
+    expect((await checkImage(image)).problems.map((p) => p.code)).toEqual(['VMDK_GT_OUT_OF_RANGE']);
+  });
+
   it('a redundant grain table that differs is reported', async () => {
     const { image, bytes } = await made('monolithicSparse');
     const h = parseKdmvHeader(bytes, 'x');
