@@ -18,6 +18,8 @@ export const IMAGE_EXTENSIONS: readonly string[] = [
   ...FORMAT_EXTENSIONS.vhd,
   ...FORMAT_EXTENSIONS.vhdx,
   ...FORMAT_EXTENSIONS.vmdk,
+  // An OVA opens as the VMDK inside it (it is never written: no format names new files so).
+  '.ova',
 ];
 export const RAW_EXTENSIONS: readonly string[] = FORMAT_EXTENSIONS.raw;
 

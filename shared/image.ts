@@ -220,6 +220,10 @@ export interface VmdkDetails extends DetailsBase {
   readonly createType: string;
   readonly descriptorPath: string;
   readonly descriptorEmbedded: boolean;
+  readonly ova: {
+    readonly disk: string;
+    readonly disks: readonly { readonly name: string; readonly size: number }[];
+  } | null;
   readonly cid: string | null;
   readonly parentCid: string;
   readonly adapterType: string | null;

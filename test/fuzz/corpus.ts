@@ -1,7 +1,8 @@
 // The images the fuzzer starts from: every VHD, VHDX and single-file VMDK fixture in ../shared/fixtures whose file is
 // small enough to rewrite for each case, plus fixed, dynamic and differencing VHDs and both VMDK subformats Platter
 // makes with data in known places. Each seed lives in its own folder with what it needs beside it.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { convertImage } from '../../electron/engine/ops/convert';
 import { createImage } from '../../electron/engine/ops/create';
@@ -96,5 +97,15 @@ export async function buildCorpus(root: string): Promise<Seed[]> {
     await convertImage({ input: join(dir, 'd.img'), output: join(dir, 'd.vmdk'), subformat });
     seeds.push({ name: `created VMDK ${subformat}`, format: 'vmdk', dir, target: 'd.vmdk', parent: null });
   }
+  // An OVA: the stream-optimized disk inside a ustar tar after its .ovf, as OVF exports write it.
+  const ova = join(root, 'vmdk-ova');
+  await mkdir(ova, { recursive: true });
+  await writeFile(join(ova, 'vm.ovf'), '<?xml version="1.0"?><Envelope/>\n');
+  await copyFile(join(root, 'vmdk-stream-optimized', 'd.vmdk'), join(ova, 'd.vmdk'));
+  const tar = `import tarfile, sys
+with tarfile.open(sys.argv[1] + '/vm.ova', 'w', format=tarfile.USTAR_FORMAT) as t:
+    for n in ('vm.ovf', 'd.vmdk'): t.add(sys.argv[1] + '/' + n, arcname=n)`;
+  execFileSync('/usr/bin/python3', ['-c', tar, ova]);
+  seeds.push({ name: 'created OVA', format: 'vmdk', dir: ova, target: 'vm.ova', parent: null });
   return seeds;
 }

@@ -18,8 +18,24 @@ export interface VmdkShape {
   readonly compressed: boolean;
 }
 
-export function vmdkShape(bytes: Buffer): VmdkShape | null {
+/** Where the sparse extent starts: 0, or inside an OVA the first KDMV on a tar block. */
+function extentStart(bytes: Buffer): number {
+  for (let at = 0; at < Math.min(bytes.length, 1 << 16); at += 512)
+    if (bytes.toString('latin1', at, at + 4) === 'KDMV') return at;
+  return 0;
+}
+
+/** An OVA's disk ends before the tar's end-of-archive blocks: its footer is found from the end of the extent. */
+function extentEnd(bytes: Buffer, base: number): number {
+  let end = bytes.length;
+  while (end - 512 > base && bytes.subarray(end - 512, end).every((b) => b === 0)) end -= 512;
+  return base === 0 ? bytes.length : end + 512;
+}
+
+export function vmdkShape(whole: Buffer): VmdkShape | null {
   try {
+    const base = extentStart(whole);
+    const bytes = whole.subarray(base, extentEnd(whole, base));
     const first = parseKdmvHeader(bytes, 'seed');
     const footerAt = bytes.length - 1024;
     const header: SparseHeader = first.gdOffset === null ? parseKdmvHeader(bytes.subarray(footerAt), 'seed') : first;
@@ -36,12 +52,13 @@ export function vmdkShape(bytes: Buffer): VmdkShape | null {
       }
     }
     return {
-      headers: first.gdOffset === null ? [0, footerAt] : [0],
-      descriptor: first.descriptorOffset > 0 ? [first.descriptorOffset * 512, first.descriptorSectors * 512] : null,
-      gdOffset,
+      headers: (first.gdOffset === null ? [0, footerAt] : [0]).map((o) => o + base),
+      descriptor:
+        first.descriptorOffset > 0 ? [base + first.descriptorOffset * 512, first.descriptorSectors * 512] : null,
+      gdOffset: base + gdOffset,
       gdEntries: header.gdEntries,
-      tables,
-      grains,
+      tables: tables.map((o) => o + base),
+      grains: grains.map((o) => o + base),
       compressed: (header.flags & (1 << 16)) !== 0,
     };
   } catch {

@@ -89,6 +89,12 @@ export function formatVmdkInfo(info: VmdkInfo, contents: DiskContents | null = n
     ['Virtual size', formatSizeExact(info.virtualSize)],
     ['File size', formatSizeExact(info.fileSize)],
     ['Descriptor', info.descriptorEmbedded ? `embedded in ${info.descriptorPath}` : info.descriptorPath],
+    ...(info.ova
+      ? ([
+          ['OVA disks', info.ova.disks.map((d) => `${d.name} (${formatSize(d.size)})`).join(', ')],
+          ['Disk read', `${info.ova.disk}, the first (convert reads it in place)`],
+        ] as [string, string][])
+      : []),
     ['CID', info.cid ?? '(none)'],
     ['Parent CID', info.parentCid],
   ];

@@ -6,6 +6,7 @@ import type { FormatDriver } from '../driver';
 import { ascii } from '../fields';
 import { looksLikeDescriptor } from './descriptor';
 import { siblingDescriptor } from './locate';
+import { looksLikeOva } from './ova';
 import { COWD, KDMV } from './sparse-header';
 import { vmdkOutput } from './output';
 import { checkVmdk } from './vmdk-check';
@@ -13,13 +14,14 @@ import { openVmdk, readVmdkCid, readVmdkParentCid } from './vmdk-image';
 import { readVmdkInfo } from './vmdk-info';
 
 /**
- * A sparse extent's signature, a descriptor's first lines, or (a flat extent has no signature) a descriptor beside
+ * A sparse extent's signature, a descriptor's first lines, an OVA (a tar whose first member is the .ovf), or (a flat extent has no signature) a descriptor beside
  * the file, named after it, that lists it as an extent.
  */
 async function probeVmdk(file: RandomAccessFile): Promise<boolean> {
   const head = await file.readAt(0, Math.min(1024, file.size));
   const magic = ascii(head, 0, 4);
   if (magic === KDMV || magic === COWD || looksLikeDescriptor(ascii(head, 0, head.length))) return true;
+  if (looksLikeOva(head)) return true;
   return (await siblingDescriptor(file.path).catch(() => null)) !== null;
 }
 

@@ -1,6 +1,6 @@
 // One extent of a VMDK, as the image reads it: its bytes at an offset within the extent, and what it holds as runs.
 // Sparse extents are in sparse-extent.ts; flat (FLAT, VMFS) and ZERO extents here.
-import type { RandomAccessFile } from '../../io/random-access-file';
+import type { ExtentFile } from './ova';
 
 /** A run within an extent: held in the file, zeros, or what lies beneath (the parent, or zeros). */
 export interface Run {
@@ -21,7 +21,7 @@ export interface ExtentReader {
 /** A flat extent: the extent's bytes lie in the file from `start` on (a hole in the file is a zero run). */
 export class FlatExtent implements ExtentReader {
   constructor(
-    readonly file: RandomAccessFile,
+    readonly file: ExtentFile,
     readonly start: number,
     readonly bytes: number,
   ) {}

@@ -3,7 +3,7 @@
 // (lba, size). The GD is read once (it lies in the file, so the file bounds it); GTs on demand, a bounded cache.
 import { inflateSync } from 'node:zlib';
 import { PlatterError } from '../../errors';
-import type { RandomAccessFile } from '../../io/random-access-file';
+import type { ExtentFile } from './ova';
 import { FLAG_COMPRESSED, FLAG_ZEROED_GRAIN_GTE, SECTOR, parseKdmvHeader } from './sparse-header';
 import type { SparseHeader } from './sparse-header';
 import type { ExtentReader, Run } from './extent-reader';
@@ -44,7 +44,7 @@ export function maxCompressedBytes(grainBytes: number): number {
  * The header in use: a stream-optimized extent written in one pass has GD_AT_END in its first header and the real
  * one in the footer copy, 1024 bytes before the end (a footer marker before it, the end-of-stream marker after).
  */
-export async function readSparseHeaderInUse(file: RandomAccessFile, first: SparseHeader): Promise<SparseHeader> {
+export async function readSparseHeaderInUse(file: ExtentFile, first: SparseHeader): Promise<SparseHeader> {
   if (first.gdOffset !== null || first.kind !== 'KDMV') return first;
   if (file.size < 3 * SECTOR)
     throw gtOutOfRange(file.path, 'says its grain directory is at its end, but has no footer');
@@ -73,7 +73,7 @@ export class SparseExtent implements ExtentReader {
   readonly compressed: boolean;
 
   private constructor(
-    readonly file: RandomAccessFile,
+    readonly file: ExtentFile,
     readonly header: SparseHeader,
     /** GT sectors, one per directory entry (0: no table). */
     readonly gd: Uint32Array,
@@ -86,7 +86,7 @@ export class SparseExtent implements ExtentReader {
 
   /** Reads the grain directory at `gdSector` (the primary one unless told). */
   static async open(
-    file: RandomAccessFile,
+    file: ExtentFile,
     header: SparseHeader,
     bytes: number,
     gdSector = header.gdOffset ?? 0,

@@ -45,6 +45,11 @@ export interface VmdkInfo {
   readonly fileSize: number;
   readonly descriptorPath: string;
   readonly descriptorEmbedded: boolean;
+  /** Read from inside an OVA: the member read (the OVA's first disk) and every disk it holds. */
+  readonly ova: {
+    readonly disk: string;
+    readonly disks: readonly { readonly name: string; readonly size: number }[];
+  } | null;
   readonly cid: string | null;
   readonly parentCid: string;
   readonly adapterType: string | null;
@@ -116,7 +121,8 @@ export function blockStatesOf(runs: readonly Run[], blockSize: number, size: num
   return Array.from(flags, (f) => (f & 1 ? 'allocated' : f & 2 && parent ? 'parent' : 'zero'));
 }
 
-async function totalFileSize(s: VmdkStructure): Promise<number> {
+async function totalFileSize(s: VmdkStructure, opened: RandomAccessFile): Promise<number> {
+  if (s.ova) return opened.size;
   const paths = new Set([s.descriptorPath, ...s.extents.flatMap((e) => (e.path ? [e.path] : []))]);
   let total = 0;
   for (const p of paths) total += (await stat(p)).size;
@@ -172,7 +178,8 @@ export async function readVmdkInfo(path: string): Promise<VmdkRead> {
       createType: d.createType,
       diskType,
       virtualSize: s.virtualSize,
-      fileSize: await totalFileSize(s),
+      fileSize: await totalFileSize(s, file),
+      ova: s.ova,
       descriptorPath: s.descriptorPath,
       descriptorEmbedded: s.embedded,
       cid: d.cid,

@@ -9,6 +9,8 @@ import type { ExtentLine, VmdkDescriptor } from './descriptor';
 import { FlatExtent, ZeroExtent } from './extent-reader';
 import type { ExtentReader } from './extent-reader';
 import { candidatePaths, descriptorNameFor, firstExisting, siblingDescriptor } from './locate';
+import { SlicedFile, looksLikeOva, tarMembers } from './ova';
+import type { ExtentFile } from './ova';
 import { SparseExtent, readSparseHeaderInUse } from './sparse-extent';
 import { COWD, KDMV, SECTOR, parseCowdHeader, parseKdmvHeader } from './sparse-header';
 import type { SparseHeader } from './sparse-header';
@@ -32,8 +34,15 @@ export interface VmdkStructure {
   readonly embedded: boolean;
   readonly extents: readonly VmdkExtent[];
   readonly virtualSize: number;
+  /** When the disk was read from inside an OVA: which member, and every disk the OVA holds. */
+  readonly ova: OvaDisks | null;
   /** Closes every file, the one it was read from included. */
   close(): Promise<void>;
+}
+
+export interface OvaDisks {
+  readonly disk: string;
+  readonly disks: readonly { readonly name: string; readonly size: number }[];
 }
 
 export function unsupportedVmdk(path: string, what: string): PlatterError {
@@ -56,7 +65,7 @@ function noDescriptor(path: string): PlatterError {
 }
 
 /** The text of a descriptor embedded in a sparse extent, bounded by the file and MAX_DESCRIPTOR_BYTES. */
-async function embeddedText(file: RandomAccessFile, h: SparseHeader): Promise<string | null> {
+async function embeddedText(file: ExtentFile, h: SparseHeader): Promise<string | null> {
   if (h.descriptorOffset === 0 || h.descriptorSectors === 0) return null;
   const length = Math.min(h.descriptorSectors * SECTOR, MAX_DESCRIPTOR_BYTES);
   if (h.descriptorOffset * SECTOR + length > file.size)
@@ -76,7 +85,7 @@ interface Found {
 }
 
 /** Which descriptor describes the disk `file` belongs to: a text one beside it that lists it comes first. */
-async function findDescriptor(file: RandomAccessFile): Promise<Found> {
+async function findDescriptor(file: ExtentFile, inOva: boolean): Promise<Found> {
   const head = await file.readAt(0, Math.min(SECTOR, file.size));
   const magic = ascii(head, 0, 4);
   if (magic !== KDMV && magic !== COWD) {
@@ -87,7 +96,7 @@ async function findDescriptor(file: RandomAccessFile): Promise<Found> {
       return { path: file.path, descriptor: parseDescriptor(whole, file.path), embedded: false };
     }
   }
-  const beside = await siblingDescriptor(file.path);
+  const beside = inOva ? null : await siblingDescriptor(file.path);
   if (beside) return { ...beside, embedded: false };
   if (magic === KDMV) {
     const text = await embeddedText(file, parseKdmvHeader(head, file.path));
@@ -127,7 +136,7 @@ function checkDescriptor(d: VmdkDescriptor, path: string): number {
 async function openExtent(
   line: ExtentLine,
   found: Found,
-  self: RandomAccessFile,
+  self: ExtentFile,
   opened: RandomAccessFile[],
 ): Promise<VmdkExtent> {
   const bytes = line.sectors * SECTOR;
@@ -135,7 +144,7 @@ async function openExtent(
     return { line, path: null, reader: new ZeroExtent(bytes) };
   // An embedded descriptor's one sparse extent is the file it is in, whatever the file is called now.
   const isSelf = found.embedded && found.descriptor.extents.length === 1;
-  let file = self;
+  let file: ExtentFile = self;
   if (!isSelf) {
     const candidates = candidatePaths(found.path, line.fileName);
     const path = await firstExisting(candidates);
@@ -147,8 +156,9 @@ async function openExtent(
         { path: found.path, extent: line.fileName },
       );
     if (resolve(path) !== resolve(self.path)) {
-      file = await RandomAccessFile.open(path);
-      opened.push(file);
+      const other = await RandomAccessFile.open(path);
+      opened.push(other);
+      file = other;
     }
   }
   if (line.type === 'FLAT' || line.type === 'VMFS')
@@ -170,7 +180,11 @@ async function openExtent(
 
 /** Reads the descriptor and opens every extent of the disk `file` belongs to. */
 export async function readVmdkStructure(file: RandomAccessFile): Promise<VmdkStructure> {
-  const found = await findDescriptor(file);
+  const ova = looksLikeOva(await file.readAt(0, Math.min(SECTOR, file.size))) ? await ovaDisk(file) : null;
+  const self: ExtentFile = ova ? ova.slice : file;
+  const found = await findDescriptor(self, ova !== null);
+  if (ova && !(found.embedded && found.descriptor.extents.length === 1))
+    throw unsupportedVmdk(self.path, 'VMDK in an OVA whose descriptor names other files');
   const virtualSize = checkDescriptor(found.descriptor, found.path);
   const opened: RandomAccessFile[] = [];
   const closeAll = async () => {
@@ -178,13 +192,14 @@ export async function readVmdkStructure(file: RandomAccessFile): Promise<VmdkStr
   };
   try {
     const extents: VmdkExtent[] = [];
-    for (const line of found.descriptor.extents) extents.push(await openExtent(line, found, file, opened));
+    for (const line of found.descriptor.extents) extents.push(await openExtent(line, found, self, opened));
     return {
       descriptorPath: found.path,
       descriptor: found.descriptor,
       embedded: found.embedded,
       extents,
       virtualSize,
+      ova: ova && { disk: ova.slice.path, disks: ova.disks },
       async close() {
         await closeAll();
         await file.close();
@@ -194,4 +209,14 @@ export async function readVmdkStructure(file: RandomAccessFile): Promise<VmdkStr
     await closeAll();
     throw err;
   }
+}
+
+/** The first VMDK of the OVA (the disk convert reads), and all its disks. */
+async function ovaDisk(file: RandomAccessFile): Promise<{ slice: SlicedFile; disks: OvaDisks['disks'] }> {
+  const disks = (await tarMembers(file)).filter((m) => m.name.toLowerCase().endsWith('.vmdk'));
+  if (disks.length === 0)
+    throw new PlatterError('UNSUPPORTED', `the OVA ${file.path} holds no VMDK disk`, 'check the file came whole', {
+      path: file.path,
+    });
+  return { slice: new SlicedFile(file, disks[0]!), disks: disks.map((d) => ({ name: d.name, size: d.size })) };
 }
