@@ -13,7 +13,7 @@ const ALL: FileFilter = { name: 'All files', extensions: ['*'] };
 export const OPEN_DIALOGS: { readonly [P in OpenPurpose]: { title: string; filters: FileFilter[] } } = {
   image: {
     title: 'Open a disk image',
-    filters: [{ name: 'VHD and VHDX images', extensions: bare(IMAGE_EXTENSIONS) }, ALL],
+    filters: [{ name: 'VHD, VHDX and VMDK images', extensions: bare(IMAGE_EXTENSIONS) }, ALL],
   },
   source: {
     title: 'Choose the image to convert',
@@ -21,7 +21,7 @@ export const OPEN_DIALOGS: { readonly [P in OpenPurpose]: { title: string; filte
   },
   parent: {
     title: 'Choose the parent image',
-    filters: [{ name: 'VHD and VHDX images', extensions: bare(IMAGE_EXTENSIONS) }],
+    filters: [{ name: 'VHD, VHDX and VMDK images', extensions: bare(IMAGE_EXTENSIONS) }],
   },
 };
 
