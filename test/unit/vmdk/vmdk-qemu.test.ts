@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { vmdkDriver } from '../../../electron/engine/formats/vmdk/driver';
 import type { VmdkInfo } from '../../../electron/engine/formats/vmdk/vmdk-info';
 import { checkImage } from '../../../electron/engine/ops/check';
+import { describeChain } from '../../../electron/engine/ops/chain';
 import { hashImage } from '../../../electron/engine/ops/hash';
 import { sha256File, writeRaw } from '../../helpers/data';
 import { useTempDirs } from '../../helpers/temp-dir';
@@ -73,6 +74,14 @@ describe.skipIf(!tools.qemuImg)('VMDKs qemu-img made', () => {
     expect(d.parent?.resolvedPath).toBe(base);
     expect(d.blockStates()).toContain('parent');
     expect((await checkImage(child)).problems).toEqual([]);
+    // A snapshot of the snapshot: read through both, and its chain walked to the base.
+    const grandchild = join(dir, 'grandchild.vmdk');
+    await run('qemu-img', ['create', '-q', '-f', 'vmdk', '-b', 'child.vmdk', '-F', 'vmdk', grandchild]);
+    await run('qemu-io', ['-f', 'vmdk', '-c', 'write -P 0x77 5M 64k', grandchild]);
+    expect((await hashImage(grandchild)).sha256).toBe(await qemuRawHash(grandchild, dir));
+    const chain = await describeChain(grandchild);
+    expect(chain.levels.map((l) => l.path)).toEqual([grandchild, child, base]);
+    expect(chain.broken).toBeNull();
     // Writing the base changes its CID: the child no longer matches it.
     await run('qemu-io', ['-f', 'vmdk', '-c', 'write -P 0x11 0 4k', base]);
     expect((await checkImage(child)).problems.map((p) => p.code)).toContain('VMDK_PARENT_CID_MISMATCH');
