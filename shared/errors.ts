@@ -39,7 +39,12 @@ export type EngineErrorCode =
   | 'VHDX_LOG_NOT_EMPTY'
   | 'VHDX_LOG_INVALID'
   | 'VDI_BAD_HEADER'
-  | 'VDI_BAD_BLOCK_MAP';
+  | 'VDI_BAD_BLOCK_MAP'
+  | 'VMDK_BAD_DESCRIPTOR'
+  | 'VMDK_BAD_HEADER'
+  | 'VMDK_BAD_GRAIN'
+  | 'VMDK_GT_OUT_OF_RANGE'
+  | 'VMDK_EXTENT_NOT_FOUND';
 
 /** Codes the main process adds. */
 export type IpcOnlyErrorCode =

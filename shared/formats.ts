@@ -1,12 +1,13 @@
 // What the app knows of each image format before it asks: the file name endings, and what a new image of each
 // writable format takes. The engine's format drivers (electron/engine/formats/) read the same table, so a wizard
 // offers exactly the options the engine accepts.
-import { KiB, MiB, TiB, VHD_MAX_SIZE } from './units';
+import { GiB, KiB, MiB, TiB, VHD_MAX_SIZE } from './units';
 
 export const FORMAT_EXTENSIONS = {
   vhd: ['.vhd'],
   vhdx: ['.vhdx', '.avhdx'],
   vdi: ['.vdi'],
+  vmdk: ['.vmdk'],
   raw: ['.img', '.raw', '.bin', '.iso', '.dd'],
 } as const;
 
@@ -18,6 +19,9 @@ export const IMAGE_EXTENSIONS: readonly string[] = [
   ...FORMAT_EXTENSIONS.vhd,
   ...FORMAT_EXTENSIONS.vhdx,
   ...FORMAT_EXTENSIONS.vdi,
+  ...FORMAT_EXTENSIONS.vmdk,
+  // An OVA opens as the VMDK inside it (it is never written: no format names new files so).
+  '.ova',
 ];
 export const RAW_EXTENSIONS: readonly string[] = FORMAT_EXTENSIONS.raw;
 
@@ -74,6 +78,17 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
     sectorSizes: false,
     preallocate: false,
     maxSize: 4 * TiB,
+    describable: true,
+  },
+  vmdk: {
+    label: 'VMDK',
+    // Platter writes sparse VMDKs only, with VMware's 64 KiB grains.
+    types: ['dynamic'],
+    blockSizes: null,
+    sectorSizes: false,
+    preallocate: false,
+    // Grain tables hold 32-bit sector numbers: the whole file, metadata and grains, must stay under 2 TiB.
+    maxSize: 2000 * GiB,
     describable: true,
   },
   raw: {

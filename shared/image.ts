@@ -217,7 +217,42 @@ export interface VdiDetails extends DetailsBase {
   } | null;
 }
 
-export type ImageDetails = VhdDetails | VhdxDetails | VdiDetails;
+/** One extent a VMDK's descriptor lists. */
+export interface VmdkExtentDetails {
+  readonly access: string;
+  readonly type: string;
+  readonly sectors: number;
+  readonly file: string | null;
+  readonly fileOffset: number;
+  readonly sparse: {
+    readonly header: 'KDMV' | 'COWD';
+    readonly version: number;
+    readonly grainSize: number;
+    readonly compressed: boolean;
+    readonly capacity: number;
+  } | null;
+}
+
+export interface VmdkDetails extends DetailsBase {
+  readonly format: 'vmdk';
+  readonly createType: string;
+  readonly descriptorPath: string;
+  readonly descriptorEmbedded: boolean;
+  readonly ova: {
+    readonly disk: string;
+    readonly disks: readonly { readonly name: string; readonly size: number }[];
+  } | null;
+  readonly cid: string | null;
+  readonly parentCid: string;
+  readonly adapterType: string | null;
+  readonly geometry: Geometry | null;
+  readonly hwVersion: string | null;
+  readonly extents: readonly VmdkExtentDetails[];
+  readonly grainSize: number | null;
+  readonly allocatedBytes: number;
+}
+
+export type ImageDetails = VhdDetails | VhdxDetails | VdiDetails | VmdkDetails;
 
 export interface DetectResult {
   readonly path: string;

@@ -28,7 +28,7 @@ export interface CreateRequest {
 
 export interface CreateResult {
   readonly path: string;
-  readonly format: 'vhd' | 'vhdx';
+  readonly format: 'vhd' | 'vhdx' | 'vmdk';
   readonly diskType: DiskType;
   readonly virtualSize: number;
   readonly blockSize: number | null;

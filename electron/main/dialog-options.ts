@@ -13,7 +13,7 @@ const ALL: FileFilter = { name: 'All files', extensions: ['*'] };
 export const OPEN_DIALOGS: { readonly [P in OpenPurpose]: { title: string; filters: FileFilter[] } } = {
   image: {
     title: 'Open a disk image',
-    filters: [{ name: 'VHD and VHDX images', extensions: bare(IMAGE_EXTENSIONS) }, ALL],
+    filters: [{ name: 'VHD, VHDX and VMDK images', extensions: bare(IMAGE_EXTENSIONS) }, ALL],
   },
   source: {
     title: 'Choose the image to convert',
@@ -21,7 +21,7 @@ export const OPEN_DIALOGS: { readonly [P in OpenPurpose]: { title: string; filte
   },
   parent: {
     title: 'Choose the parent image',
-    filters: [{ name: 'VHD and VHDX images', extensions: bare(IMAGE_EXTENSIONS) }],
+    filters: [{ name: 'VHD, VHDX and VMDK images', extensions: bare(IMAGE_EXTENSIONS) }],
   },
 };
 
@@ -29,6 +29,7 @@ export const SAVE_DIALOGS: { readonly [P in SavePurpose]: { title: string; filte
   vhd: { title: 'Save the VHD as', filters: [{ name: 'VHD image', extensions: bare(FORMAT_EXTENSIONS.vhd) }] },
   vhdx: { title: 'Save the VHDX as', filters: [{ name: 'VHDX image', extensions: ['vhdx'] }] },
   vdi: { title: 'Save the VDI as', filters: [{ name: 'VDI image', extensions: bare(FORMAT_EXTENSIONS.vdi) }] },
+  vmdk: { title: 'Save the VMDK as', filters: [{ name: 'VMDK image', extensions: bare(FORMAT_EXTENSIONS.vmdk) }] },
   raw: { title: 'Save the raw image as', filters: [{ name: 'Raw disk image', extensions: bare(RAW_EXTENSIONS) }] },
   any: {
     title: 'Save as',

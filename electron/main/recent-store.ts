@@ -8,7 +8,7 @@ export const RECENT_LIMIT = 20;
 const entrySchema = v.object({
   path: v.string(),
   openedAt: v.number(),
-  format: v.picklist(['vhd', 'vhdx', 'raw']),
+  format: v.picklist(['vhd', 'vhdx', 'vmdk', 'raw']),
   diskType: v.nullable(v.picklist(['fixed', 'dynamic', 'differencing'])),
   virtualSize: v.nullable(v.number()),
 });

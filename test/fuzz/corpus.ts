@@ -1,7 +1,9 @@
-// The images the fuzzer starts from: every VHD, VHDX and VDI fixture in ../shared/fixtures whose file is small enough
-// to rewrite for each case, plus fixed, dynamic and differencing VHDs (and VDIs, vdi-corpus.ts) Platter makes with
-// data in known places. Each seed lives in its own folder with what it needs beside it.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+// The images the fuzzer starts from: every VHD, VHDX, VDI and single-file VMDK fixture in ../shared/fixtures whose
+// file is small enough to rewrite for each case, plus fixed, dynamic and differencing VHDs, VDIs (vdi-corpus.ts) and
+// both VMDK subformats Platter makes with data in known places. Each seed lives in its own folder with what it
+// needs beside it.
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { convertImage } from '../../electron/engine/ops/convert';
 import { createImage } from '../../electron/engine/ops/create';
@@ -12,7 +14,7 @@ import { vdiSeeds } from './vdi-corpus';
 
 export interface Seed {
   readonly name: string;
-  readonly format: 'vhd' | 'vhdx' | 'vdi';
+  readonly format: 'vhd' | 'vhdx' | 'vdi' | 'vmdk';
   /** Folder holding the target and its parent, if any. */
   readonly dir: string;
   /** File name of the image the operations open. */
@@ -26,15 +28,21 @@ const KiB = 1024;
 /** Each case writes its mutated copy: larger files (a 260 MiB Disk2vhd image) would make the run slow, not better. */
 const MAX_SEED_FILE = 80 * MiB;
 
+/** The formats whose fixtures seed the fuzzer. */
+const SEED_FORMATS = ['vhd', 'vhdx', 'vdi', 'vmdk'] as const;
+
 export async function buildCorpus(root: string): Promise<Seed[]> {
   const seeds: Seed[] = [];
   for (const entry of manifest()) {
-    if (entry.format !== 'vhd' && entry.format !== 'vhdx' && entry.format !== 'vdi') continue;
+    const format = SEED_FORMATS.find((f) => f === entry.format);
+    if (!format) continue;
+    // A VMDK of several files: only the one file is mutated, so only the single-file ones are seeds.
+    if (entry.companionFiles?.length) continue;
     if ((await stat(fixturePath(entry.file))).size > MAX_SEED_FILE) continue;
     const dir = join(root, `fixture-${seeds.length}`);
     await mkdir(dir, { recursive: true });
     await copyFixture(entry.file, dir);
-    seeds.push({ name: entry.file, format: entry.format, dir, target: basename(entry.file), parent: null });
+    seeds.push({ name: entry.file, format, dir, target: basename(entry.file), parent: null });
   }
   const made = async (name: string, make: (dir: string) => Promise<void>, parent: string | null = null) => {
     const dir = join(root, name);
@@ -88,5 +96,23 @@ export async function buildCorpus(root: string): Promise<Seed[]> {
     'p.vhd',
   );
   seeds.push(...(await vdiSeeds(root)));
+  for (const subformat of ['monolithic-sparse', 'stream-optimized']) {
+    const dir = join(root, `vmdk-${subformat}`);
+    await mkdir(dir, { recursive: true });
+    const pieces: [number, number][] = [0, 5, 600].map((g) => [g * 64 * KiB + 100, 70 * KiB]);
+    await writeRaw(join(dir, 'd.img'), 40 * MiB, pieces, subformat);
+    await convertImage({ input: join(dir, 'd.img'), output: join(dir, 'd.vmdk'), subformat });
+    seeds.push({ name: `created VMDK ${subformat}`, format: 'vmdk', dir, target: 'd.vmdk', parent: null });
+  }
+  // An OVA: the stream-optimized disk inside a ustar tar after its .ovf, as OVF exports write it.
+  const ova = join(root, 'vmdk-ova');
+  await mkdir(ova, { recursive: true });
+  await writeFile(join(ova, 'vm.ovf'), '<?xml version="1.0"?><Envelope/>\n');
+  await copyFile(join(root, 'vmdk-stream-optimized', 'd.vmdk'), join(ova, 'd.vmdk'));
+  const tar = `import tarfile, sys
+with tarfile.open(sys.argv[1] + '/vm.ova', 'w', format=tarfile.USTAR_FORMAT) as t:
+    for n in ('vm.ovf', 'd.vmdk'): t.add(sys.argv[1] + '/' + n, arcname=n)`;
+  execFileSync('/usr/bin/python3', ['-c', tar, ova]);
+  seeds.push({ name: 'created OVA', format: 'vmdk', dir: ova, target: 'vm.ova', parent: null });
   return seeds;
 }

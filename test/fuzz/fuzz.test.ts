@@ -3,6 +3,7 @@
 // must end in time with success or a PlatterError carrying a declared code, within a memory bound, and keep the
 // promises repair makes. `npm test` runs a bounded number; `npm run fuzz` many more:
 //   PLATTER_FUZZ_CASES=20000 PLATTER_FUZZ_SEED=42 npm run fuzz
+// (PLATTER_FUZZ_FORMAT=vmdk: the seeds of one format only.)
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +20,16 @@ import { mutateVhdx, vhdxShape } from './vhdx-mutations';
 import type { VhdxShape } from './vhdx-mutations';
 import { mutateVdi, vdiShape } from './vdi-mutations';
 import type { VdiShape } from './vdi-mutations';
+import { mutateVmdk, vmdkShape } from './vmdk-mutations';
+import type { VmdkShape } from './vmdk-mutations';
 
 const SEED = Number(process.env.PLATTER_FUZZ_SEED ?? 20260701);
 const CASES = Number(process.env.PLATTER_FUZZ_CASES ?? 360);
 /** Per case: generous, for a busy two-core machine; a real hang never finishes. */
 const CASE_MS = Number(process.env.PLATTER_FUZZ_CASE_MS ?? 15_000);
 const REPAIR_EVERY = 3;
+/** Only the seeds of one format (vhd, vhdx, vmdk), to dwell on it. */
+const ONLY_FORMAT = process.env.PLATTER_FUZZ_FORMAT;
 /** Memory a case may use beyond the size of the image it reads. */
 const MEMORY_SLACK = 48 * 1024 * 1024;
 
@@ -37,6 +42,7 @@ interface Prepared {
   readonly vhdx: VhdxShape | null;
   readonly vdi: VdiShape | null;
   readonly parentVdi: VdiShape | null;
+  readonly vmdk: VmdkShape | null;
   readonly parentShape: VhdShape | null;
 }
 
@@ -47,7 +53,7 @@ let prepared: Prepared[] = [];
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'platter-fuzz-'));
   pool = await FuzzPool.start(root);
-  const seeds = await buildCorpus(join(root, 'seeds'));
+  const seeds = (await buildCorpus(join(root, 'seeds'))).filter((s) => !ONLY_FORMAT || s.format === ONLY_FORMAT);
   prepared = await Promise.all(
     seeds.map(async (seed, i) => {
       const work = join(root, `work-${i}`);
@@ -64,6 +70,7 @@ beforeAll(async () => {
         vhdx: seed.format === 'vhdx' ? await vhdxShape(pristine) : null,
         vdi: seed.format === 'vdi' ? vdiShape(pristine) : null,
         parentVdi: seed.format === 'vdi' && pristineParent ? vdiShape(pristineParent) : null,
+        vmdk: seed.format === 'vmdk' ? vmdkShape(pristine) : null,
         parentShape: pristineParent ? vhdShape(pristineParent) : null,
       };
     }),
@@ -82,6 +89,7 @@ async function prepareCase(p: Prepared, rng: Rng): Promise<{ log: string; mutate
   for (let n = rng.range(1, 3); n > 0; n--) {
     if (p.seed.format === 'vhdx') mutateVhdx(m, rng, p.vhdx);
     else if (p.seed.format === 'vdi') mutateVdi(m, rng, mutateParent ? p.parentVdi : p.vdi);
+    else if (p.seed.format === 'vmdk') mutateVmdk(m, rng, p.vmdk);
     else mutateVhd(m, rng, mutateParent ? p.parentShape : p.vhd);
   }
   await writeFile(join(p.work, p.seed.target), mutateParent ? p.pristine : m.bytes);
@@ -137,7 +145,8 @@ describe('mutation fuzzer', () => {
       // The cases reach deep: some mutated images still open, some are refused, some repaired.
       expect(outcomes.get('open ok')).toBeGreaterThan(0);
       expect([...outcomes.keys()].some((k) => k.startsWith('open ') && k !== 'open ok')).toBe(true);
-      expect(outcomes.get('repair ok')).toBeGreaterThan(0);
+      // (No VMDK is repaired yet: a VMDK-only run has no repair to reach.)
+      if (ONLY_FORMAT !== 'vmdk') expect(outcomes.get('repair ok')).toBeGreaterThan(0);
     },
     Math.max(120_000, CASES * 2_000),
   );

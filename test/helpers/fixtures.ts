@@ -63,7 +63,7 @@ export function manifest(): FixtureEntry[] {
 }
 
 /** The formats Platter reads today; the other entries must be refused by name, never read as raw disks. */
-export const READ_FORMATS: readonly FixtureFormat[] = ['vhd', 'vhdx', 'vdi', 'raw'];
+export const READ_FORMATS: readonly FixtureFormat[] = ['vhd', 'vhdx', 'vdi', 'vmdk', 'raw'];
 
 /** Entries Platter reads whose content the manifest knows. */
 export function readableEntries(format?: FixtureFormat): FixtureEntry[] {

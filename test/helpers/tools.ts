@@ -23,6 +23,15 @@ export const tools = {
   sfdisk: has('sfdisk'),
   blkid: has('blkid'),
   mkfs: has('mkfs.ext4') && has('mkfs.fat') && has('mkswap'),
+  vmdkinfo: has('vmdkinfo'),
+  pyvmdk: (() => {
+    try {
+      execFileSync('/usr/bin/python3', ['-c', 'import pyvmdk'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })(),
   pyvhdi: (() => {
     try {
       execFileSync('/usr/bin/python3', ['-c', 'import pyvhdi'], { stdio: 'ignore' });
@@ -194,4 +203,22 @@ print(h.hexdigest())
 export async function pyvhdiChainHash(path: string, length?: number): Promise<string> {
   const args = ['-c', PYVHDI_CHAIN_HASH, path, ...(length === undefined ? [] : [String(length)])];
   return (await run('/usr/bin/python3', args)).trim();
+}
+
+// libvmdk opens the descriptor, then the extent files it names beside it.
+const PYVMDK_HASH = `
+import pyvmdk, hashlib, sys
+f = pyvmdk.handle(); f.open(sys.argv[1]); f.open_extent_data_files()
+h = hashlib.sha256(); size = f.get_media_size(); off = 0
+while off < size:
+    n = min(1 << 20, size - off); d = f.read_buffer_at_offset(n, off)
+    if len(d) != n: raise SystemExit('short read at %d' % off)
+    h.update(d); off += n
+print(size, h.hexdigest())
+`;
+
+/** A VMDK's virtual size and the SHA-256 of its content as libvmdk reads it. */
+export async function pyvmdkHash(path: string): Promise<{ size: number; sha256: string }> {
+  const [size, sha256] = (await run('/usr/bin/python3', ['-c', PYVMDK_HASH, path])).trim().split(' ');
+  return { size: Number(size), sha256: sha256! };
 }

@@ -19,14 +19,17 @@ export const convertCommand: Command = {
   summary:
     'Convert an image (raw, VHD of any type, VHDX, VDI) to a VHD, a VHDX, a VDI or a raw image; the source is never changed.',
   usage:
-    'convert IN OUT [--format vhd|vhdx|vdi|raw] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--preset NAME] [--parent PARENT] [--verify] [--force-share]',
+    'convert IN OUT [--format vhd|vhdx|vdi|vmdk|raw] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--subformat NAME] [--adapter NAME] [--preset NAME] [--parent PARENT] [--verify] [--force-share]',
   details: `Options:
-  --format FORMAT     vhd, vhdx, vdi or raw (default: from OUT's extension: .vhd, .vhdx, .vdi, .img/.raw/.bin)
+  --format FORMAT     vhd, vhdx, vdi, vmdk or raw (default: from OUT's extension: .vhd, .vhdx, .vdi, .vmdk, .img/.raw/.bin)
   --type TYPE         dynamic (default) or fixed, for VHD and VHDX outputs
   --block-size SIZE   dynamic VHD block size, a power of two from 512K to 256M (default 2M); VHDX block
                       size, a power of two from 1M to 256M (default 32M, as Hyper-V)
   --logical-sector N  VHDX: the sector size the guest sees, 512 (default) or 4096
   --physical-sector N VHDX: the sector size the guest is told the disk has, 4096 (default) or 512
+  --subformat NAME    VMDK: monolithic-sparse (default: a disk to attach in Workstation, Fusion, VirtualBox,
+                      qemu) or stream-optimized (compressed, for ESXi / vCenter OVF import and cloud import)
+  --adapter NAME      VMDK: the controller its descriptor names, lsilogic (default), ide or pvscsi
   --preset NAME       a ready-made target (below)
   --preallocate       write every byte, zeros included (fixed VHD and raw outputs)
   --parent PARENT     write OUT as a differencing child of PARENT holding only what differs in IN (IN must
@@ -62,6 +65,8 @@ Examples:
     'block-size': { type: 'string' },
     'logical-sector': { type: 'string' },
     'physical-sector': { type: 'string' },
+    subformat: { type: 'string' },
+    adapter: { type: 'string' },
     preset: { type: 'string' },
     preallocate: { type: 'boolean' },
     verify: { type: 'boolean' },
@@ -108,6 +113,8 @@ Examples:
           ...(preset !== undefined && { preset: preset as PresetName }),
           ...(logical !== undefined && { logicalSectorSize: logical }),
           ...(physical !== undefined && { physicalSectorSize: physical }),
+          ...(values.subformat !== undefined && { subformat: values.subformat as string }),
+          ...(values.adapter !== undefined && { adapter: values.adapter as string }),
           ...(values.preallocate === true && { preallocate: true }),
           ...(values.verify === true && { verify: true }),
           ...(values['force-share'] === true && { forceShare: true }),

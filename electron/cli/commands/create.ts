@@ -9,17 +9,20 @@ export const createCommand: Command = {
   name: 'create',
   summary: 'Create a new, empty VHD or VHDX: fixed, dynamic, or a differencing child of a parent of the same format.',
   usage:
-    'create OUT (--size SIZE | --parent PARENT) [--format vhd|vhdx|vdi] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--preallocate]',
+    'create OUT (--size SIZE | --parent PARENT) [--format vhd|vhdx|vdi|vmdk] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--subformat NAME] [--adapter NAME] [--preallocate]',
   details: `Options:
   --size SIZE         virtual size: bytes or K/M/G/T (powers of 1024), a multiple of 512 (of the logical
                       sector for a VHDX), at most 2040G for a VHD and 64T for a VHDX
-  --format FORMAT     vhd, vhdx or vdi (default: from OUT's extension, .vhdx or .vdi, else vhd); a VDI has
-                      VirtualBox's 1 MiB blocks, at least 1M and at most 4T
+  --format FORMAT     vhd, vhdx, vdi or vmdk (default: from OUT's extension, .vhdx, .vdi or .vmdk, else
+                      vhd); a VDI has VirtualBox's 1 MiB blocks, at least 1M and at most 4T
   --type TYPE         dynamic (default: grows as data is written) or fixed (full size on disk)
   --block-size SIZE   VHD: dynamic block size, a power of two from 512K to 256M (default 2M; Windows accepts
                       512K and 2M); VHDX: a power of two from 1M to 256M (default 32M, as Hyper-V)
   --logical-sector N  VHDX: the sector size the guest sees, 512 (default) or 4096
   --physical-sector N VHDX: the sector size the guest is told the disk has, 4096 (default) or 512
+  --subformat NAME    VMDK: monolithic-sparse (default: a disk to attach in Workstation, Fusion, VirtualBox,
+                      qemu) or stream-optimized (compressed, for ESXi / vCenter OVF import and cloud import)
+  --adapter NAME      VMDK: the controller its descriptor names, lsilogic (default), ide or pvscsi
   --preallocate       fixed disks: write every byte now instead of leaving a sparse file
   --parent PARENT     make an empty differencing child of PARENT, a VHD for a .vhd child, a VHDX for a .vhdx
                       one (takes the parent's size, block size and, for a VHDX, its logical sector size)
@@ -41,6 +44,8 @@ Examples:
     type: { type: 'string' },
     'logical-sector': { type: 'string' },
     'physical-sector': { type: 'string' },
+    subformat: { type: 'string' },
+    adapter: { type: 'string' },
     'block-size': { type: 'string' },
     preallocate: { type: 'boolean' },
     parent: { type: 'string' },
@@ -72,9 +77,11 @@ Examples:
           path: out!,
           ...(values.size !== undefined && { size: parseSize(values.size as string, '--size') }),
           ...(type !== undefined && { type }),
-          ...(driver && { format: driver.format as 'vhd' | 'vhdx' }),
+          ...(driver && { format: driver.format as 'vhd' | 'vhdx' | 'vmdk' }),
           ...(logical !== undefined && { logicalSectorSize: logical }),
           ...(physical !== undefined && { physicalSectorSize: physical }),
+          ...(values.subformat !== undefined && { subformat: values.subformat as string }),
+          ...(values.adapter !== undefined && { adapter: values.adapter as string }),
           ...(values['block-size'] !== undefined && {
             blockSize: parseSize(values['block-size'] as string, '--block-size'),
           }),

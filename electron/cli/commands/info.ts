@@ -11,6 +11,7 @@ import type { Chain } from '../../engine/ops/chain';
 import type { ImageInfo } from '../../engine/formats/vhd/vhd-info';
 import type { VhdxInfo } from '../../engine/formats/vhdx/vhdx-info';
 import type { VdiInfo } from '../../engine/formats/vdi/vdi-info';
+import type { VmdkInfo } from '../../engine/formats/vmdk/vmdk-info';
 import type { Command } from '../command';
 import { formatSize, formatSizeExact } from '../sizes';
 
@@ -110,6 +111,54 @@ export function formatVdiInfo(info: VdiInfo, contents: DiskContents | null = nul
   return table(rows, [...inside.lines, ...(chain ? chainLines(chain) : [])], info.warnings);
 }
 
+export function formatVmdkInfo(info: VmdkInfo, contents: DiskContents | null = null, chain?: Chain): string {
+  const g = info.geometry;
+  const rows: [string, string][] = [
+    ['Image', info.path],
+    ['Format', `VMDK ${info.createType}, ${TYPE_NAMES[info.diskType]}`],
+    ['Virtual size', formatSizeExact(info.virtualSize)],
+    ['File size', formatSizeExact(info.fileSize)],
+    ['Descriptor', info.descriptorEmbedded ? `embedded in ${info.descriptorPath}` : info.descriptorPath],
+    ...(info.ova
+      ? ([
+          ['OVA disks', info.ova.disks.map((d) => `${d.name} (${formatSize(d.size)})`).join(', ')],
+          ['Disk read', `${info.ova.disk}, the first (convert reads it in place)`],
+        ] as [string, string][])
+      : []),
+    ['CID', info.cid ?? '(none)'],
+    ['Parent CID', info.parentCid],
+  ];
+  if (info.grainSize !== null) rows.push(['Grain size', formatSize(info.grainSize)]);
+  if (info.blockSize !== null)
+    rows.push([
+      'Blocks allocated',
+      `${info.allocatedBlocks} of ${info.totalBlocks} (${formatSize(info.blockSize)} each)`,
+    ]);
+  rows.push(['Allocated', formatSizeExact(info.allocatedBytes)]);
+  if (info.adapterType !== null) rows.push(['Adapter', info.adapterType]);
+  if (g) rows.push(['Geometry', `${g.cylinders} cylinders, ${g.heads} heads, ${g.sectorsPerTrack} sectors per track`]);
+  if (info.hwVersion !== null) rows.push(['Hardware version', info.hwVersion]);
+  info.extents.forEach((e, i) => {
+    const sparse = e.sparse
+      ? `, ${e.sparse.header} v${e.sparse.version}, ${formatSize(e.sparse.grainSize)} grains${e.sparse.compressed ? ', compressed' : ''}`
+      : e.fileOffset
+        ? ` at byte ${e.fileOffset}`
+        : '';
+    rows.push([
+      `Extent ${i + 1}`,
+      `${e.access} ${e.type} ${formatSize(e.sectors * 512)}${e.file ? ` ${e.file}` : ''}${sparse}`,
+    ]);
+  });
+  if (info.parent) {
+    const p = info.parent;
+    rows.push(['Parent', p.resolvedPath ?? `NOT FOUND (${p.fileNameHint ?? 'no parentFileNameHint'})`]);
+    if (p.fileNameHint !== null) rows.push(['Parent file name hint', p.fileNameHint]);
+  }
+  const inside = contentsRows(contents);
+  rows.push(...inside.rows);
+  return table(rows, [...inside.lines, ...(chain ? chainLines(chain) : [])], info.warnings);
+}
+
 interface Probed {
   readonly driver: FormatDriver;
   readonly size: number;
@@ -143,6 +192,7 @@ const PRINTERS: { [F in FormatInfo['format']]: Printer<Extract<FormatInfo, { for
   vhd: formatInfo,
   vhdx: formatVhdxInfo,
   vdi: formatVdiInfo,
+  vmdk: formatVmdkInfo,
 };
 
 function printInfo(info: FormatInfo, contents: DiskContents | null, chain: Chain): string {

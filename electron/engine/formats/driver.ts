@@ -11,6 +11,7 @@ import type { OutputDriver } from './output';
 import type { VdiInfo } from './vdi/vdi-info';
 import type { ImageInfo } from './vhd/vhd-info';
 import type { VhdxInfo } from './vhdx/vhdx-info';
+import type { VmdkInfo } from './vmdk/vmdk-info';
 
 /** Deepest differencing chain followed before giving up (Hyper-V itself stops far earlier). */
 export const MAX_CHAIN_DEPTH = 64;
@@ -32,7 +33,7 @@ export interface ParentRecord {
 }
 
 /** Each format's own facts, as `platter info --json` prints them (a new format adds its own here). */
-export type FormatInfo = ImageInfo | VhdxInfo | VdiInfo;
+export type FormatInfo = ImageInfo | VhdxInfo | VdiInfo | VmdkInfo;
 
 /** What `describe` reads from an image's headers and block table (never its data). */
 export interface Description {

@@ -9,22 +9,16 @@ interface ReadsBytes {
   readAt(position: number, length: number): Promise<Uint8Array>;
 }
 
-/** How much of the start the probes look at (a VMDK descriptor names itself in its first lines). */
+/** How much of the start the probes look at. */
 const PROBE_BYTES = 1024;
 
 /** Each format's name and whether the file's first bytes (and its last 512) are its signature. */
 const SIGNATURES: readonly { name: string; matches(head: Uint8Array, tail: Uint8Array): boolean }[] = [
   { name: 'qcow2', matches: (h) => ascii(h, 0, 4) === 'QFI\xfb' },
   { name: 'QED', matches: (h) => ascii(h, 0, 4) === 'QED\0' },
-  { name: 'VMDK', matches: (h) => ['KDMV', 'COWD'].includes(ascii(h, 0, 4)) || isVmdkDescriptor(h) },
   { name: 'Parallels', matches: (h) => ['WithoutFreeSpace', 'WithouFreSpacExt'].includes(ascii(h, 0, 16)) },
   { name: 'Apple disk image (DMG)', matches: (_h, t) => t.length === 512 && ascii(t, 0, 4) === 'koly' },
 ];
-
-function isVmdkDescriptor(head: Uint8Array): boolean {
-  const text = ascii(head, 0, head.length);
-  return text.includes('# Disk DescriptorFile') || /^\s*createType\s*=\s*"/m.test(text);
-}
 
 /** The name of the container format `file` is in, when it is one Platter knows but does not read; else null. */
 export async function foreignFormat(file: ReadsBytes): Promise<string | null> {

@@ -20,7 +20,14 @@ export interface OutputRequest {
   readonly preset?: Preset | null;
   /** Convert: a size that is not a whole sector of the new format grows to one (the source reads zeros there). */
   readonly roundUp?: boolean;
+  /** A format's own layout (`--subformat`), for the formats whose output lists it in `formatOptions`. */
+  readonly subformat?: string;
+  /** The disk controller the descriptor names (`--adapter`), likewise. */
+  readonly adapter?: string;
 }
+
+/** Options only some formats take: each output driver lists those it reads. */
+export type FormatOption = 'subformat' | 'adapter';
 
 /** The settled shape of the new image. */
 export interface OutputLayout {
@@ -31,6 +38,9 @@ export interface OutputLayout {
   readonly preallocate: boolean;
   readonly logicalSectorSize: 512 | 4096;
   readonly physicalSectorSize: 512 | 4096;
+  /** As settled by a driver that takes them (see FormatOption). */
+  readonly subformat?: string;
+  readonly adapter?: string;
 }
 
 export interface Written {
@@ -44,6 +54,8 @@ export interface OutputDriver {
   layout(request: OutputRequest): OutputLayout;
   /** Writes `source` into the empty `file` as a new image of `layout`. */
   write(file: RandomAccessFile, source: DiskImage, layout: OutputLayout, pump: ContentOptions): Promise<Written>;
+  /** The FormatOptions it takes; the others are refused before its layout is asked (formats/table.ts). */
+  readonly formatOptions?: readonly FormatOption[];
   /** Differencing children of this format (create --parent, convert --parent, set-parent); absent: none. */
   readonly children?: ChildOutput;
 }

@@ -3,13 +3,15 @@ import { PlatterError } from '../errors';
 import type { RandomAccessFile } from '../io/random-access-file';
 import type { ImageFormat } from '../image/disk-image';
 import type { FormatDriver } from './driver';
+import type { OutputDriver, OutputLayout, OutputRequest } from './output';
 import { foreignFormat, unsupportedFormat } from './foreign-formats';
 import { rawDriver } from './raw/driver';
 import { vdiDriver } from './vdi/driver';
 import { vhdDriver } from './vhd/driver';
 import { vhdxDriver } from './vhdx/driver';
+import { vmdkDriver } from './vmdk/driver';
 
-export const FORMAT_DRIVERS: readonly FormatDriver[] = [vhdxDriver, vhdDriver, vdiDriver, rawDriver];
+export const FORMAT_DRIVERS: readonly FormatDriver[] = [vhdxDriver, vhdDriver, vdiDriver, vmdkDriver, rawDriver];
 
 /**
  * The driver whose signature the file carries. A container Platter does not read yet (qcow2, VMDK, VDI...) is
@@ -28,6 +30,23 @@ export async function probeFormat(file: RandomAccessFile): Promise<FormatDriver>
 
 export function driverFor(format: ImageFormat): FormatDriver {
   return FORMAT_DRIVERS.find((d) => d.format === format)!;
+}
+
+/**
+ * The driver's layout for `request`, once every option only other formats take is refused, naming those formats
+ * (--subformat and --adapter are VMDK's).
+ */
+export function settleLayout(driver: FormatDriver & { output: OutputDriver }, request: OutputRequest): OutputLayout {
+  for (const option of ['subformat', 'adapter'] as const) {
+    if (request[option] === undefined || driver.output.formatOptions?.includes(option)) continue;
+    const takers = FORMAT_DRIVERS.filter((d) => d.output?.formatOptions?.includes(option)).map((d) => d.name);
+    throw new PlatterError(
+      'BAD_ARGUMENT',
+      `--${option} applies to ${joinedWithOr(takers)} outputs, not to a ${driver.name}`,
+      `leave out --${option}, or write a ${joinedWithOr(takers)}`,
+    );
+  }
+  return driver.output.layout(request);
 }
 
 /** The formats Platter writes; `images` leaves out raw (what `create` makes has a structure). */

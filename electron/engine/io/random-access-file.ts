@@ -132,6 +132,11 @@ export class RandomAccessFile {
     return this.currentSize;
   }
 
+  /** The path errors name: for a temporary output, the file it becomes (a VMDK's descriptor names it so). */
+  get shownPath(): string {
+    return this.shownAs;
+  }
+
   /** Data and hole extents of the first `length` bytes (all data where the system cannot tell). */
   extents(length: number): Extent[] {
     const inFile = Math.min(length, this.currentSize);

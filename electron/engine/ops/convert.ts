@@ -5,7 +5,7 @@ import { PlatterError } from '../errors';
 import type { FormatDriver } from '../formats/driver';
 import type { OutputDriver } from '../formats/output';
 import type { DiskType } from '../formats/vhd/footer';
-import { driverFor, driverNamedBy } from '../formats/table';
+import { driverFor, driverNamedBy, settleLayout } from '../formats/table';
 import type { DiskImage, ImageFormat } from '../image/disk-image';
 import { openImage, openImageAs } from '../image/open-image';
 import type { RandomAccessFile } from '../io/random-access-file';
@@ -34,6 +34,9 @@ export interface ConvertOptions {
   /** VHDX only: the sector size the guest sees (default 512) and the one it is told the disk has (default 4096). */
   readonly logicalSectorSize?: 512 | 4096;
   readonly physicalSectorSize?: 512 | 4096;
+  /** VMDK only: its subformat and the adapter its descriptor names. */
+  readonly subformat?: string;
+  readonly adapter?: string;
   /** The most permission bits the output may have (it never has bits the source lacks). */
   readonly outputMode?: number;
 }
@@ -116,7 +119,7 @@ async function convertOpened(
 ): Promise<ConvertResult> {
   const sourceSize = source.virtualSize;
   // Every option is checked before anything is written.
-  const layout = driver.output.layout({
+  const layout = settleLayout(driver, {
     size: sourceSize,
     preset,
     roundUp: true,
@@ -125,6 +128,8 @@ async function convertOpened(
     ...(options.preallocate !== undefined && { preallocate: options.preallocate }),
     ...(options.logicalSectorSize !== undefined && { logicalSectorSize: options.logicalSectorSize }),
     ...(options.physicalSectorSize !== undefined && { physicalSectorSize: options.physicalSectorSize }),
+    ...(options.subformat !== undefined && { subformat: options.subformat }),
+    ...(options.adapter !== undefined && { adapter: options.adapter }),
   });
   const { virtualSize } = layout;
   const hash = options.verify ? createHash('sha256') : undefined;

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { PlatterError } from '../errors';
 import type { FormatDriver } from '../formats/driver';
-import { driverFor, driverNamedBy } from '../formats/table';
+import type { OutputDriver } from '../formats/output';
+import { driverFor, driverNamedBy, settleLayout } from '../formats/table';
 import type { DiskType } from '../formats/vhd/footer';
 import { vhdDriver } from '../formats/vhd/driver';
 import { ZeroImage } from '../image/zero-image';
@@ -19,18 +20,21 @@ export interface CreateOptions {
   readonly preallocate?: boolean;
   /** Makes an empty differencing child of this image (a VHD or a VHDX, as the child). */
   readonly parent?: string;
-  /** vhd or vhdx; by default from the name (.vhdx), else vhd. */
-  readonly format?: 'vhd' | 'vhdx';
+  /** vhd, vhdx or vmdk; by default from the name (.vhdx, .vmdk), else vhd. */
+  readonly format?: 'vhd' | 'vhdx' | 'vmdk';
   /** VHDX only: the sector size the guest sees (default 512) and the one it is told the disk has (default 4096). */
   readonly logicalSectorSize?: 512 | 4096;
   readonly physicalSectorSize?: 512 | 4096;
+  /** VMDK only: its subformat and the adapter its descriptor names. */
+  readonly subformat?: string;
+  readonly adapter?: string;
   /** The most permission bits the new file may have (a child: never more than its parent's). */
   readonly outputMode?: number;
 }
 
 export interface CreateResult {
   readonly path: string;
-  readonly format: 'vhd' | 'vhdx';
+  readonly format: 'vhd' | 'vhdx' | 'vmdk';
   readonly diskType: DiskType;
   readonly virtualSize: number;
   readonly blockSize: number | null;
@@ -50,13 +54,15 @@ export async function createImage(options: CreateOptions, control: JobControl = 
   if (options.size === undefined)
     throw new PlatterError('BAD_ARGUMENT', 'no size was given', 'give a size such as --size 20G');
   const output = driver.output!;
-  const layout = output.layout({
+  const layout = settleLayout(driver as FormatDriver & { output: OutputDriver }, {
     size: options.size,
     ...(options.type !== undefined && { type: options.type }),
     ...(options.blockSize !== undefined && { blockSize: options.blockSize }),
     ...(options.preallocate !== undefined && { preallocate: options.preallocate }),
     ...(options.logicalSectorSize !== undefined && { logicalSectorSize: options.logicalSectorSize }),
     ...(options.physicalSectorSize !== undefined && { physicalSectorSize: options.physicalSectorSize }),
+    ...(options.subformat !== undefined && { subformat: options.subformat }),
+    ...(options.adapter !== undefined && { adapter: options.adapter }),
   });
   let identity: string | null = null;
   await writeNewFile(

@@ -1,4 +1,5 @@
-// image:info on real images from ../shared/fixtures (Hyper-V, Windows, VirtualBox, qemu, mkimg; VHD and VHDX).
+// image:info on real images from ../shared/fixtures (Hyper-V, Windows, VirtualBox, qemu, mkimg, VMware; VHD, VHDX
+// and VMDK).
 import { describe, expect, it } from 'vitest';
 import { imageDetails } from '../../../electron/main/image-service';
 import { fixturePath, fixturesAvailable, readableEntries } from '../../helpers/fixtures';
@@ -9,12 +10,14 @@ describe.skipIf(!fixturesAvailable)('image details of real images', () => {
     expect(details.format).toBe(fixture.format);
     expect(details.virtualSize).toBe(fixture.virtualSize);
     expect(details.chain[0]).toMatchObject({ status: 'found', path: fixturePath(fixture.file) });
-    // What the view offers: compact only where there are blocks to drop, merge only for a child.
+    // What the view offers: compact only where there are blocks to drop, merge only for a child (a VMDK: nothing
+    // is changed in place yet).
     expect(details.capabilities.compact).toBe(
-      details.diskType === 'dynamic' || (details.format === 'vhd' && details.diskType === 'differencing'),
+      details.format !== 'vmdk' &&
+        (details.diskType === 'dynamic' || (details.format === 'vhd' && details.diskType === 'differencing')),
     );
     expect(details.capabilities.merge).toBe(details.diskType === 'differencing');
-    if (details.diskType === 'fixed' && details.format === 'vhd') {
+    if (details.diskType === 'fixed' && details.format !== 'vhdx') {
       expect(details.allocation).toBeNull();
     } else {
       const map = details.allocation!;
