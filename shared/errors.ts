@@ -37,7 +37,11 @@ export type EngineErrorCode =
   | 'VHDX_BAD_METADATA'
   | 'VHDX_BAT_OUT_OF_RANGE'
   | 'VHDX_LOG_NOT_EMPTY'
-  | 'VHDX_LOG_INVALID';
+  | 'VHDX_LOG_INVALID'
+  | 'QCOW2_BAD_HEADER'
+  | 'QCOW2_BAD_TABLE'
+  | 'QCOW2_BAD_CLUSTER'
+  | 'QCOW2_ENCRYPTED';
 
 /** Codes the main process adds. */
 export type IpcOnlyErrorCode =

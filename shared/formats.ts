@@ -6,6 +6,7 @@ import { KiB, MiB, TiB, VHD_MAX_SIZE } from './units';
 export const FORMAT_EXTENSIONS = {
   vhd: ['.vhd'],
   vhdx: ['.vhdx', '.avhdx'],
+  qcow2: ['.qcow2', '.qcow'],
   raw: ['.img', '.raw', '.bin', '.iso', '.dd'],
 } as const;
 
@@ -13,7 +14,11 @@ export type FormatName = keyof typeof FORMAT_EXTENSIONS;
 export const FORMAT_NAMES = Object.keys(FORMAT_EXTENSIONS) as FormatName[];
 
 /** File extensions the app opens as images; anything else with no signature is a raw disk. */
-export const IMAGE_EXTENSIONS: readonly string[] = [...FORMAT_EXTENSIONS.vhd, ...FORMAT_EXTENSIONS.vhdx];
+export const IMAGE_EXTENSIONS: readonly string[] = [
+  ...FORMAT_EXTENSIONS.vhd,
+  ...FORMAT_EXTENSIONS.vhdx,
+  ...FORMAT_EXTENSIONS.qcow2,
+];
 export const RAW_EXTENSIONS: readonly string[] = FORMAT_EXTENSIONS.raw;
 
 export interface BlockSizeRange {
@@ -40,6 +45,8 @@ export interface OutputOptions {
   readonly maxSize: number;
   /** Whether the Image view can open what is written. */
   readonly describable: boolean;
+  /** Whether its data can be written compressed (`--compress`). */
+  readonly compress?: boolean;
 }
 
 export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
@@ -60,6 +67,16 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
     preallocate: false,
     maxSize: 64 * TiB,
     describable: true,
+  },
+  qcow2: {
+    label: 'qcow2',
+    types: ['dynamic'],
+    blockSizes: { min: 512, max: 2 * MiB, default: 64 * KiB, portable: [64 * KiB] },
+    sectorSizes: false,
+    preallocate: false,
+    maxSize: 64 * TiB,
+    describable: true,
+    compress: true,
   },
   raw: {
     label: 'raw disk image',

@@ -28,9 +28,13 @@ export const OPEN_DIALOGS: { readonly [P in OpenPurpose]: { title: string; filte
 export const SAVE_DIALOGS: { readonly [P in SavePurpose]: { title: string; filters: FileFilter[] } } = {
   vhd: { title: 'Save the VHD as', filters: [{ name: 'VHD image', extensions: bare(FORMAT_EXTENSIONS.vhd) }] },
   vhdx: { title: 'Save the VHDX as', filters: [{ name: 'VHDX image', extensions: ['vhdx'] }] },
+  qcow2: {
+    title: 'Save the qcow2 image as',
+    filters: [{ name: 'qcow2 image', extensions: bare(FORMAT_EXTENSIONS.qcow2) }],
+  },
   raw: { title: 'Save the raw image as', filters: [{ name: 'Raw disk image', extensions: bare(RAW_EXTENSIONS) }] },
   any: {
     title: 'Save as',
-    filters: [{ name: 'Disk images', extensions: bare(['.vhd', '.vhdx', ...RAW_EXTENSIONS]) }, ALL],
+    filters: [{ name: 'Disk images', extensions: bare(['.vhd', '.vhdx', '.qcow2', ...RAW_EXTENSIONS]) }, ALL],
   },
 };

@@ -8,6 +8,7 @@ import type { RandomAccessFile } from '../io/random-access-file';
 import type { AddProblem } from '../ops/check-problems';
 import type { JobControl } from '../ops/progress';
 import type { OutputDriver } from './output';
+import type { Qcow2Info } from './qcow2/qcow2-info';
 import type { ImageInfo } from './vhd/vhd-info';
 import type { VhdxInfo } from './vhdx/vhdx-info';
 
@@ -15,7 +16,12 @@ import type { VhdxInfo } from './vhdx/vhdx-info';
 export const MAX_CHAIN_DEPTH = 64;
 
 /** Opens a differencing disk's parent; the one opener (open-image.ts) owns the depth and cycle checks. */
-export type ParentOpener = (path: string) => Promise<DiskImage>;
+export type ParentOpener = (path: string, options?: ParentOptions) => Promise<DiskImage>;
+
+export interface ParentOptions {
+  /** The child says its parent is a raw disk (a qcow2 backing file may be one): read it as such. */
+  readonly allowRaw?: boolean;
+}
 
 /** A parent as the child records it, in one shape for every format. */
 export interface ParentRecord {
@@ -31,7 +37,7 @@ export interface ParentRecord {
 }
 
 /** Each format's own facts, as `platter info --json` prints them (a new format adds its own here). */
-export type FormatInfo = ImageInfo | VhdxInfo;
+export type FormatInfo = ImageInfo | VhdxInfo | Qcow2Info;
 
 /** What `describe` reads from an image's headers and block table (never its data). */
 export interface Description {

@@ -14,7 +14,6 @@ const PROBE_BYTES = 1024;
 
 /** Each format's name and whether the file's first bytes (and its last 512) are its signature. */
 const SIGNATURES: readonly { name: string; matches(head: Uint8Array, tail: Uint8Array): boolean }[] = [
-  { name: 'qcow2', matches: (h) => ascii(h, 0, 4) === 'QFI\xfb' },
   { name: 'QED', matches: (h) => ascii(h, 0, 4) === 'QED\0' },
   { name: 'VMDK', matches: (h) => ['KDMV', 'COWD'].includes(ascii(h, 0, 4)) || isVmdkDescriptor(h) },
   // VirtualBox writes a text banner first; the binary signature 0xbeda107f sits at 0x40, little-endian.

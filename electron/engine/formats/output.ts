@@ -6,6 +6,9 @@ import type { RandomAccessFile } from '../io/random-access-file';
 import type { ContentOptions } from '../ops/write-content';
 import type { DeltaOptions } from '../ops/delta-content';
 import type { Preset } from '../ops/presets';
+import { OUTPUT_OPTIONS } from '../../../shared/formats';
+import type { FormatName } from '../../../shared/formats';
+import { PlatterError } from '../errors';
 
 /** What the caller asks for; each driver refuses what its format cannot record, with the option to leave out. */
 export interface OutputRequest {
@@ -20,6 +23,8 @@ export interface OutputRequest {
   readonly preset?: Preset | null;
   /** Convert: a size that is not a whole sector of the new format grows to one (the source reads zeros there). */
   readonly roundUp?: boolean;
+  /** Write the data compressed (formats whose OUTPUT_OPTIONS say `compress`). */
+  readonly compress?: boolean;
 }
 
 /** The settled shape of the new image. */
@@ -31,6 +36,8 @@ export interface OutputLayout {
   readonly preallocate: boolean;
   readonly logicalSectorSize: 512 | 4096;
   readonly physicalSectorSize: 512 | 4096;
+  /** The data is written compressed. */
+  readonly compress?: boolean;
 }
 
 export interface Written {
@@ -98,4 +105,19 @@ export interface ChildOutput {
    * else. Returns the parent's identity.
    */
   setParent(childPath: string, parentPath: string): Promise<string>;
+}
+
+/** Settles the layout with `format`'s driver, first refusing what no driver of that format offers. */
+export function settleLayout(format: FormatName, output: OutputDriver, request: OutputRequest): OutputLayout {
+  if (request.compress && !OUTPUT_OPTIONS[format].compress) {
+    const able = Object.values(OUTPUT_OPTIONS)
+      .filter((o) => o.compress)
+      .map((o) => o.label);
+    throw new PlatterError(
+      'BAD_ARGUMENT',
+      `--compress applies to ${able.join(' and ')} outputs, not ${OUTPUT_OPTIONS[format].label}`,
+      `leave out --compress, or write a ${able.join(' or ')} image`,
+    );
+  }
+  return output.layout(request);
 }

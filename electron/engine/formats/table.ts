@@ -4,11 +4,12 @@ import type { RandomAccessFile } from '../io/random-access-file';
 import type { ImageFormat } from '../image/disk-image';
 import type { FormatDriver } from './driver';
 import { foreignFormat, unsupportedFormat } from './foreign-formats';
+import { qcow2Driver } from './qcow2/driver';
 import { rawDriver } from './raw/driver';
 import { vhdDriver } from './vhd/driver';
 import { vhdxDriver } from './vhdx/driver';
 
-export const FORMAT_DRIVERS: readonly FormatDriver[] = [vhdxDriver, vhdDriver, rawDriver];
+export const FORMAT_DRIVERS: readonly FormatDriver[] = [vhdxDriver, vhdDriver, qcow2Driver, rawDriver];
 
 /**
  * The driver whose signature the file carries. A container Platter does not read yet (qcow2, VMDK, VDI...) is

@@ -3,6 +3,7 @@ import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PlatterError } from '../errors';
 import type { FormatDriver } from '../formats/driver';
+import { settleLayout } from '../formats/output';
 import type { OutputDriver } from '../formats/output';
 import type { DiskType } from '../formats/vhd/footer';
 import { driverFor, driverNamedBy } from '../formats/table';
@@ -36,6 +37,8 @@ export interface ConvertOptions {
   readonly physicalSectorSize?: 512 | 4096;
   /** The most permission bits the output may have (it never has bits the source lacks). */
   readonly outputMode?: number;
+  /** Write the data compressed (qcow2). */
+  readonly compress?: boolean;
 }
 
 export interface ConvertResult {
@@ -116,7 +119,7 @@ async function convertOpened(
 ): Promise<ConvertResult> {
   const sourceSize = source.virtualSize;
   // Every option is checked before anything is written.
-  const layout = driver.output.layout({
+  const layout = settleLayout(driver.format, driver.output, {
     size: sourceSize,
     preset,
     roundUp: true,
@@ -125,6 +128,7 @@ async function convertOpened(
     ...(options.preallocate !== undefined && { preallocate: options.preallocate }),
     ...(options.logicalSectorSize !== undefined && { logicalSectorSize: options.logicalSectorSize }),
     ...(options.physicalSectorSize !== undefined && { physicalSectorSize: options.physicalSectorSize }),
+    ...(options.compress !== undefined && { compress: options.compress }),
   });
   const { virtualSize } = layout;
   const hash = options.verify ? createHash('sha256') : undefined;

@@ -1,0 +1,81 @@
+// Compressed clusters: raw deflate (zlib's format without its header, as qemu writes it) or a zstd frame, each
+// decompressed to exactly one cluster and never past it. The stored size is rounded up to whole sectors, so bytes
+// after the stream are the next cluster's: both decoders stop once the cluster is full, as qemu's do.
+import { inflateRawSync, constants } from 'node:zlib';
+import { Decompress } from 'fzstd';
+import { PlatterError } from '../../errors';
+import { DAMAGED } from './header';
+import type { CompressionType } from './header';
+
+/** The largest zstd window accepted: a frame for a 2 MiB cluster never needs more. */
+const MAX_ZSTD_WINDOW = 8 * 1024 * 1024;
+
+function badCluster(cluster: number, why: string): PlatterError {
+  return new PlatterError('QCOW2_BAD_CLUSTER', `its compressed guest cluster ${cluster} ${why}`, DAMAGED, { cluster });
+}
+
+export function decompressCluster(
+  type: CompressionType,
+  data: Uint8Array,
+  clusterSize: number,
+  cluster: number,
+): Uint8Array {
+  const out = type === 'zlib' ? inflate(data, clusterSize, cluster) : unzstd(data, clusterSize, cluster);
+  if (out.length !== clusterSize)
+    throw badCluster(cluster, `holds ${out.length} bytes once decompressed, not a whole cluster of ${clusterSize}`);
+  return out;
+}
+
+function inflate(data: Uint8Array, clusterSize: number, cluster: number): Uint8Array {
+  try {
+    // A sync flush at the end: a stream that fills the cluster before its end marker is accepted, as qemu does.
+    return inflateRawSync(data, { maxOutputLength: clusterSize, finishFlush: constants.Z_SYNC_FLUSH });
+  } catch (err) {
+    throw badCluster(cluster, `is not valid deflate data of at most ${clusterSize} bytes (${(err as Error).message})`);
+  }
+}
+
+/** The window a zstd frame asks for, from its header, before the decoder allocates it. */
+function zstdWindow(data: Uint8Array): number {
+  if (data.length < 6 || data[0] !== 0x28 || data[1] !== 0xb5 || data[2] !== 0x2f || data[3] !== 0xfd) return -1;
+  const descriptor = data[4]!;
+  const singleSegment = (descriptor >> 5) & 1;
+  if (!singleSegment) {
+    const exponent = 10 + (data[5]! >> 3);
+    const base = 2 ** exponent;
+    return base + (base / 8) * (data[5]! & 7);
+  }
+  // Single segment: the window is the content size, whose field follows the descriptor (and any dictionary id).
+  const dictBytes = [0, 1, 2, 4][descriptor & 3]!;
+  const sizeBytes = [1, 2, 4, 8][descriptor >> 6]!;
+  const at = 5 + dictBytes;
+  if (data.length < at + sizeBytes) return -1;
+  let size = 0;
+  for (let i = sizeBytes - 1; i >= 0; i--) size = size * 256 + data[at + i]!;
+  return sizeBytes === 2 ? size + 256 : size;
+}
+
+class ClusterFull extends Error {}
+
+function unzstd(data: Uint8Array, clusterSize: number, cluster: number): Uint8Array {
+  const window = zstdWindow(data);
+  if (window < 0) throw badCluster(cluster, 'does not start with a zstd frame');
+  if (window > MAX_ZSTD_WINDOW) throw badCluster(cluster, `asks for a zstd window of ${window} bytes`);
+  const out = new Uint8Array(clusterSize);
+  let filled = 0;
+  const stream = new Decompress((piece) => {
+    if (filled + piece.length > clusterSize) throw badCluster(cluster, `decompresses past ${clusterSize} bytes`);
+    out.set(piece, filled);
+    filled += piece.length;
+    // Stop here: what follows the frame is padding or another cluster's data.
+    if (filled === clusterSize) throw new ClusterFull();
+  });
+  try {
+    stream.push(data, true);
+  } catch (err) {
+    if (err instanceof ClusterFull) return out;
+    if (err instanceof PlatterError) throw err;
+    throw badCluster(cluster, `is not a valid zstd frame (${(err as Error).message})`);
+  }
+  return out.subarray(0, filled);
+}
