@@ -5,6 +5,7 @@ import { isPlatterError } from '../../errors';
 import type { RandomAccessFile } from '../../io/random-access-file';
 import type { AddProblem } from '../../ops/check-problems';
 import { view } from '../fields';
+import { decompressCluster } from './decompress';
 import { decodeL2Entry, l1EntryOffset, l2EntrySize } from './entries';
 import { findBacking } from './open-qcow2';
 import { readQcow2Structure } from './structure';
@@ -67,7 +68,7 @@ class References {
   }
 
   /** Counts the clusters [offset, offset + length) touch; what lies past the end of the file is a problem. */
-  inc(offset: number, length: number, what: string): void {
+  inc(offset: number, length: number, what: string, times = 1): void {
     if (length <= 0) return;
     if (offset + length > Math.ceil(this.fileSize / this.clusterSize) * this.clusterSize) {
       if (this.outside++ < LISTED)
@@ -76,10 +77,21 @@ class References {
     }
     if (!this.enabled) return;
     const last = Math.floor((offset + length - 1) / this.clusterSize);
-    for (let c = Math.floor(offset / this.clusterSize); c <= last; c++) if (this.counts[c]! < 0xffff) this.counts[c]!++;
+    for (let c = Math.floor(offset / this.clusterSize); c <= last; c++)
+      this.counts[c] = Math.min(0xffff, this.counts[c]! + times);
   }
 }
 
+/** L1 entries read at most over all the L1 tables (a file of mutated snapshots could name one table thousands of times). */
+const MAX_L1_ENTRIES = 1 << 24;
+/** Compressed clusters decompressed to check them (as many as a read of a few hundred MiB would). */
+const MAX_DECOMPRESSED = 4096;
+
+/**
+ * Counts what references each host cluster, as qemu-img check does (each L1 table's L2 tables and their clusters,
+ * once per table that names them), walking each distinct L1 and L2 table once with the number of its owners: the
+ * work is bounded by the file's size, however many snapshots share the tables.
+ */
 async function countReferences(
   file: RandomAccessFile,
   s: Qcow2Structure,
@@ -90,46 +102,68 @@ async function countReferences(
   refs.inc(0, h.clusterSize, 'the header');
   refs.inc(h.refcountTableOffset, h.refcountTableClusters * h.clusterSize, 'the refcount table');
   refs.inc(h.snapshotsOffset, s.snapshotTableBytes, 'the snapshot table');
-  const tables: { offsets: Float64Array | null; l1Offset: number; l1Size: number; name: string }[] = [
-    { offsets: s.l1, l1Offset: h.l1TableOffset, l1Size: h.l1Size, name: 'the active state' },
-    ...s.snapshots.map((snap) => ({
-      offsets: null,
-      l1Offset: snap.l1TableOffset,
-      l1Size: snap.l1Size,
-      name: `snapshot ${snap.id}`,
-    })),
-  ];
   let bad = 0;
   const problem = (code: string, offset: number | null, message: string) => {
     if (bad++ < LISTED) add(code, 'error', offset, message);
   };
-  const entrySize = l2EntrySize(h);
-  const perTable = h.clusterSize / entrySize;
-  for (const t of tables) {
-    refs.inc(t.l1Offset, t.l1Size * 8, `the L1 table of ${t.name}`);
-    if (t.l1Size * 8 > 32 * 1024 * 1024) continue;
-    const l1 = t.offsets ? null : view(await file.readAt(t.l1Offset, t.l1Size * 8));
-    for (let i = 0; i < t.l1Size; i++) {
-      let l2Offset: number;
+  // Each distinct L1 table, and how many states (the active one, the snapshots) use it.
+  const l1Tables = new Map<string, { offset: number; size: number; name: string; owners: number }>();
+  for (const [offset, size, name] of [
+    [h.l1TableOffset, h.l1Size, 'the active state'] as const,
+    ...s.snapshots.map((snap) => [snap.l1TableOffset, snap.l1Size, `snapshot ${snap.id}`] as const),
+  ]) {
+    const key = `${offset}:${size}`;
+    const known = l1Tables.get(key);
+    if (known) known.owners++;
+    else l1Tables.set(key, { offset, size, name, owners: 1 });
+  }
+  const l2Tables = new Map<number, { owners: number; name: string }>();
+  let l1Entries = 0;
+  for (const t of l1Tables.values()) {
+    refs.inc(t.offset, t.size * 8, `the L1 table of ${t.name}`, t.owners);
+    if ((l1Entries += t.size) > MAX_L1_ENTRIES) {
+      add(
+        'QCOW2_NOT_CHECKED',
+        'warning',
+        null,
+        'the snapshots name more L1 entries than are checked; some L2 tables were not followed',
+      );
+      break;
+    }
+    const l1 = view(await file.readAt(t.offset, t.size * 8));
+    for (let i = 0; i < t.size; i++) {
       try {
-        l2Offset = t.offsets ? t.offsets[i]! : l1EntryOffset(l1!, i, h, file.size);
+        const l2 = l1EntryOffset(l1, i, h, file.size);
+        if (l2 === 0) continue;
+        const known = l2Tables.get(l2);
+        if (known) known.owners += t.owners;
+        else l2Tables.set(l2, { owners: t.owners, name: t.name });
       } catch (err) {
         if (!isPlatterError(err)) throw err;
-        problem('QCOW2_BAD_TABLE', t.l1Offset + i * 8, `${t.name}: ${err.message}`);
-        continue;
+        problem('QCOW2_BAD_TABLE', t.offset + i * 8, `${t.name}: ${err.message}`);
       }
-      if (l2Offset === 0) continue;
-      refs.inc(l2Offset, h.clusterSize, `an L2 table of ${t.name}`);
-      const table = view(await file.readAt(l2Offset, h.clusterSize));
-      for (let e = 0; e < perTable; e++) {
-        try {
-          const m = decodeL2Entry(table, e, h, file.size, i * perTable + e);
-          if (m.kind === 'compressed') refs.inc(m.offset, m.size, `compressed data of ${t.name}`);
-          else if (m.kind !== 'beneath' && m.offset !== 0) refs.inc(m.offset, h.clusterSize, `a cluster of ${t.name}`);
-        } catch (err) {
-          if (!isPlatterError(err)) throw err;
-          problem('QCOW2_BAD_TABLE', l2Offset + e * entrySize, `${t.name}: ${err.message}`);
-        }
+    }
+  }
+  const entrySize = l2EntrySize(h);
+  const perTable = h.clusterSize / entrySize;
+  const decompressed = new Set<number>();
+  for (const [l2, { owners, name }] of l2Tables) {
+    refs.inc(l2, h.clusterSize, `an L2 table of ${name}`, owners);
+    const table = view(await file.readAt(l2, h.clusterSize));
+    for (let e = 0; e < perTable; e++) {
+      try {
+        const m = decodeL2Entry(table, e, h, file.size, e);
+        if (m.kind === 'compressed') {
+          refs.inc(m.offset, m.size, `compressed data of ${name}`, owners);
+          if (decompressed.size < MAX_DECOMPRESSED && !decompressed.has(m.offset)) {
+            decompressed.add(m.offset);
+            decompressCluster(h.compressionType, await file.readAt(m.offset, m.size), h.clusterSize, e);
+          }
+        } else if (m.kind !== 'beneath' && m.offset !== 0)
+          refs.inc(m.offset, h.clusterSize, `a cluster of ${name}`, owners);
+      } catch (err) {
+        if (!isPlatterError(err)) throw err;
+        problem(err.code, l2 + e * entrySize, `${name}, L2 table at ${l2}: ${err.message}`);
       }
     }
   }
