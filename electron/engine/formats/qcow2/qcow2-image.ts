@@ -1,5 +1,6 @@
 // A qcow2 image read as its active state: each guest cluster through the L1 and L2 tables to a host cluster, a
 // compressed cluster, zeros, or the backing file (opened through the parent opener, of any format).
+import { namingPath } from '../../errors';
 import { checkReadRange, pushExtent } from '../../image/disk-image';
 import type { DiskImage, Extent } from '../../image/disk-image';
 import { readBeneath } from '../../image/layers';
@@ -67,8 +68,13 @@ export class Qcow2Image implements DiskImage {
     return decodeL2Entry(table, cluster % perTable, this.structure.header, this.file.size, cluster);
   }
 
-  async read(target: Uint8Array, position: number): Promise<void> {
+  read(target: Uint8Array, position: number): Promise<void> {
     checkReadRange(this, target.length, position);
+    // The tables are checked as they are read: their errors name this file, not its parent's.
+    return namingPath(this.path, () => this.readClusters(target, position));
+  }
+
+  private async readClusters(target: Uint8Array, position: number): Promise<void> {
     const size = this.clusterSize;
     for (let done = 0; done < target.length;) {
       const pos = position + done;
@@ -160,12 +166,14 @@ export class Qcow2Image implements DiskImage {
     const own: Run[] = [];
     const size = this.clusterSize;
     // 'mixed' reads through read(): data is what the pump reads byte by byte.
-    await this.walk((first, count, kind) => {
-      const start = first * size;
-      const end = Math.min((first + count) * size, this.virtualSize);
-      const as = kind === 'beneath' ? 'beneath' : kind === 'zero' ? 'zero' : 'data';
-      pushRun(own, start, end - start, as);
-    });
+    await namingPath(this.path, () =>
+      this.walk((first, count, kind) => {
+        const start = first * size;
+        const end = Math.min((first + count) * size, this.virtualSize);
+        const as = kind === 'beneath' ? 'beneath' : kind === 'zero' ? 'zero' : 'data';
+        pushRun(own, start, end - start, as);
+      }),
+    );
     return overlay(own, beneath);
   }
 
