@@ -11,7 +11,7 @@ import { copyFixture, fixturePath, manifest } from '../helpers/fixtures';
 
 export interface Seed {
   readonly name: string;
-  readonly format: 'vhd' | 'vhdx';
+  readonly format: 'vhd' | 'vhdx' | 'qcow2';
   /** Folder holding the target and its parent, if any. */
   readonly dir: string;
   /** File name of the image the operations open. */
@@ -28,7 +28,7 @@ const MAX_SEED_FILE = 80 * MiB;
 export async function buildCorpus(root: string): Promise<Seed[]> {
   const seeds: Seed[] = [];
   for (const entry of manifest()) {
-    if (entry.format !== 'vhd' && entry.format !== 'vhdx') continue;
+    if (entry.format !== 'vhd' && entry.format !== 'vhdx' && entry.format !== 'qcow2') continue;
     if ((await stat(fixturePath(entry.file))).size > MAX_SEED_FILE) continue;
     const dir = join(root, `fixture-${seeds.length}`);
     await mkdir(dir, { recursive: true });
@@ -86,5 +86,25 @@ export async function buildCorpus(root: string): Promise<Seed[]> {
     },
     'p.vhd',
   );
+  // qcow2 as Platter writes it: compressed clusters, and small clusters with many L2 tables.
+  for (const [name, options] of [
+    ['qcow2-compressed', { compress: true }],
+    ['qcow2-4k', { blockSize: 4 * KiB }],
+  ] as const) {
+    const dir = join(root, name);
+    await mkdir(dir, { recursive: true });
+    await writeRaw(
+      join(dir, 'd.img'),
+      3 * MiB,
+      [
+        [0, 200 * KiB],
+        [2 * MiB + 512, 100 * KiB],
+      ],
+      name,
+    );
+    await writeFile(join(dir, 'd.img'), Buffer.alloc(256 * KiB, 0x33), { flag: 'r+' });
+    await convertImage({ input: join(dir, 'd.img'), output: join(dir, 'd.qcow2'), ...options });
+    seeds.push({ name: `created ${name}`, format: 'qcow2', dir, target: 'd.qcow2', parent: null });
+  }
   return seeds;
 }

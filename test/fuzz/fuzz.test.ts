@@ -15,6 +15,8 @@ import type { Outcome } from './pool';
 import { Rng } from './rng';
 import { mutateVhd, vhdShape } from './vhd-mutations';
 import type { VhdShape } from './vhd-mutations';
+import { mutateQcow2, qcow2Shape } from './qcow2-mutations';
+import type { Qcow2Shape } from './qcow2-mutations';
 import { mutateVhdx, vhdxShape } from './vhdx-mutations';
 import type { VhdxShape } from './vhdx-mutations';
 
@@ -33,6 +35,7 @@ interface Prepared {
   readonly pristineParent: Buffer | null;
   readonly vhd: VhdShape | null;
   readonly vhdx: VhdxShape | null;
+  readonly qcow2: Qcow2Shape | null;
   readonly parentShape: VhdShape | null;
 }
 
@@ -58,6 +61,7 @@ beforeAll(async () => {
         pristineParent,
         vhd: seed.format === 'vhd' ? vhdShape(pristine) : null,
         vhdx: seed.format === 'vhdx' ? await vhdxShape(pristine) : null,
+        qcow2: seed.format === 'qcow2' ? qcow2Shape(pristine) : null,
         parentShape: pristineParent ? vhdShape(pristineParent) : null,
       };
     }),
@@ -75,6 +79,7 @@ async function prepareCase(p: Prepared, rng: Rng): Promise<{ log: string; mutate
   const m = new Mutable(Buffer.from(mutateParent ? p.pristineParent! : p.pristine));
   for (let n = rng.range(1, 3); n > 0; n--) {
     if (p.seed.format === 'vhdx') mutateVhdx(m, rng, p.vhdx);
+    else if (p.seed.format === 'qcow2') mutateQcow2(m, rng, p.qcow2);
     else mutateVhd(m, rng, mutateParent ? p.parentShape : p.vhd);
   }
   await writeFile(join(p.work, p.seed.target), mutateParent ? p.pristine : m.bytes);

@@ -1,10 +1,10 @@
 // Compressed clusters: raw deflate (zlib's format without its header, as qemu writes it) or a zstd frame, each
 // decompressed to exactly one cluster and never past it. The stored size is rounded up to whole sectors, so bytes
 // after the stream are the next cluster's: both decoders stop once the cluster is full, as qemu's do.
-import { inflateRawSync, constants } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { PlatterError } from '../../errors';
 import { DAMAGED } from './header';
+import { InflateError, inflateInto } from './inflate';
 import type { CompressionType } from './header';
 
 /** The largest zstd window accepted: a frame for a 2 MiB cluster never needs more. */
@@ -14,24 +14,19 @@ function badCluster(cluster: number, why: string): PlatterError {
   return new PlatterError('QCOW2_BAD_CLUSTER', `its compressed guest cluster ${cluster} ${why}`, DAMAGED, { cluster });
 }
 
-export function decompressCluster(
-  type: CompressionType,
-  data: Uint8Array,
-  clusterSize: number,
-  cluster: number,
-): Uint8Array {
-  const out = type === 'zlib' ? inflate(data, clusterSize, cluster) : unzstd(data, clusterSize, cluster);
-  if (out.length !== clusterSize)
-    throw badCluster(cluster, `holds ${out.length} bytes once decompressed, not a whole cluster of ${clusterSize}`);
-  return out;
+/** Decompresses one cluster into `out` (a whole cluster's length), which it fills or throws QCOW2_BAD_CLUSTER. */
+export function decompressCluster(type: CompressionType, data: Uint8Array, out: Uint8Array, cluster: number): void {
+  const filled = type === 'zlib' ? inflate(data, out, cluster) : unzstd(data, out, cluster);
+  if (filled !== out.length)
+    throw badCluster(cluster, `holds ${filled} bytes once decompressed, not a whole cluster of ${out.length}`);
 }
 
-function inflate(data: Uint8Array, clusterSize: number, cluster: number): Uint8Array {
+function inflate(data: Uint8Array, out: Uint8Array, cluster: number): number {
   try {
-    // A sync flush at the end: a stream that fills the cluster before its end marker is accepted, as qemu does.
-    return inflateRawSync(data, { maxOutputLength: clusterSize, finishFlush: constants.Z_SYNC_FLUSH });
+    return inflateInto(data, out);
   } catch (err) {
-    throw badCluster(cluster, `is not valid deflate data of at most ${clusterSize} bytes (${(err as Error).message})`);
+    if (err instanceof InflateError) throw badCluster(cluster, `is not valid deflate data (${err.message})`);
+    throw err;
   }
 }
 
@@ -57,11 +52,12 @@ function zstdWindow(data: Uint8Array): number {
 
 class ClusterFull extends Error {}
 
-function unzstd(data: Uint8Array, clusterSize: number, cluster: number): Uint8Array {
+/** zstd through fzstd's stream decoder, which allocates its window per frame (qemu's frames are one cluster's). */
+function unzstd(data: Uint8Array, out: Uint8Array, cluster: number): number {
+  const clusterSize = out.length;
   const window = zstdWindow(data);
   if (window < 0) throw badCluster(cluster, 'does not start with a zstd frame');
   if (window > MAX_ZSTD_WINDOW) throw badCluster(cluster, `asks for a zstd window of ${window} bytes`);
-  const out = new Uint8Array(clusterSize);
   let filled = 0;
   const stream = new Decompress((piece) => {
     if (filled + piece.length > clusterSize) throw badCluster(cluster, `decompresses past ${clusterSize} bytes`);
@@ -73,9 +69,9 @@ function unzstd(data: Uint8Array, clusterSize: number, cluster: number): Uint8Ar
   try {
     stream.push(data, true);
   } catch (err) {
-    if (err instanceof ClusterFull) return out;
+    if (err instanceof ClusterFull) return filled;
     if (err instanceof PlatterError) throw err;
     throw badCluster(cluster, `is not a valid zstd frame (${(err as Error).message})`);
   }
-  return out.subarray(0, filled);
+  return filled;
 }

@@ -147,6 +147,7 @@ async function countReferences(
   const entrySize = l2EntrySize(h);
   const perTable = h.clusterSize / entrySize;
   const decompressed = new Set<number>();
+  const scratch = { input: new Uint8Array(2 * h.clusterSize), output: new Uint8Array(h.clusterSize) };
   for (const [l2, { owners, name }] of l2Tables) {
     refs.inc(l2, h.clusterSize, `an L2 table of ${name}`, owners);
     const table = view(await file.readAt(l2, h.clusterSize));
@@ -157,7 +158,9 @@ async function countReferences(
           refs.inc(m.offset, m.size, `compressed data of ${name}`, owners);
           if (decompressed.size < MAX_DECOMPRESSED && !decompressed.has(m.offset)) {
             decompressed.add(m.offset);
-            decompressCluster(h.compressionType, await file.readAt(m.offset, m.size), h.clusterSize, e);
+            const input = scratch.input.subarray(0, m.size);
+            await file.read(input, m.offset);
+            decompressCluster(h.compressionType, input, scratch.output, e);
           }
         } else if (m.kind !== 'beneath' && m.offset !== 0)
           refs.inc(m.offset, h.clusterSize, `a cluster of ${name}`, owners);

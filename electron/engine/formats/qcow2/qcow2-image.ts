@@ -20,7 +20,11 @@ export type ClusterKind = 'data' | 'zero' | 'beneath' | 'mixed';
 export class Qcow2Image implements DiskImage {
   readonly format = 'qcow2' as const;
   private readonly l2Cache = new Map<number, DataView>();
-  private lastCompressed: { offset: number; data: Uint8Array } | null = null;
+  /** The compressed cluster decompressed last (its host offset, -1 for none), and where its data is read. */
+  private lastCompressed = -1;
+  private compressedIn: Uint8Array | null = null;
+  private compressedOut: Uint8Array | null = null;
+  private compressedTurn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly file: RandomAccessFile,
@@ -96,7 +100,7 @@ export class Qcow2Image implements DiskImage {
       case 'data':
         return this.readHost(segment, m.offset + inCluster);
       case 'compressed':
-        return void segment.set((await this.decompressed(m, cluster)).subarray(inCluster, inCluster + segment.length));
+        return this.readCompressed(segment, m, cluster, inCluster);
       case 'subclusters':
         return this.readSubclusters(segment, pos, inCluster, m);
     }
@@ -128,12 +132,32 @@ export class Qcow2Image implements DiskImage {
     }
   }
 
-  private async decompressed(m: Extract<ClusterMapping, { kind: 'compressed' }>, cluster: number): Promise<Uint8Array> {
-    if (this.lastCompressed?.offset === m.offset) return this.lastCompressed.data;
-    const raw = await this.file.readAt(m.offset, m.size);
-    const data = decompressCluster(this.structure.header.compressionType, raw, this.clusterSize, cluster);
-    this.lastCompressed = { offset: m.offset, data };
-    return data;
+  /**
+   * Copies from a compressed cluster, decompressed into one buffer reused for every compressed cluster (no garbage
+   * per read). Reads run concurrently (the pump keeps several in flight): they take turns with the buffers.
+   */
+  private readCompressed(
+    segment: Uint8Array,
+    m: Extract<ClusterMapping, { kind: 'compressed' }>,
+    cluster: number,
+    inCluster: number,
+  ): Promise<void> {
+    const turn = this.compressedTurn.then(async () => {
+      const size = this.clusterSize;
+      // A descriptor spans at most two clusters of sectors.
+      this.compressedIn ??= new Uint8Array(2 * size);
+      this.compressedOut ??= new Uint8Array(size);
+      if (this.lastCompressed !== m.offset) {
+        this.lastCompressed = -1;
+        const input = this.compressedIn.subarray(0, m.size);
+        await this.file.read(input, m.offset);
+        decompressCluster(this.structure.header.compressionType, input, this.compressedOut, cluster);
+        this.lastCompressed = m.offset;
+      }
+      segment.set(this.compressedOut.subarray(inCluster, inCluster + segment.length));
+    });
+    this.compressedTurn = turn.catch(() => undefined);
+    return turn;
   }
 
   /**
