@@ -17,9 +17,9 @@ const presetLines = Object.values(PRESETS)
 export const convertCommand: Command = {
   name: 'convert',
   summary:
-    'Convert an image (raw, VHD of any type, VHDX) to a VHD, a VHDX or a raw image; the source is never changed.',
+    'Convert an image (raw, VHD of any type, VHDX, qcow2) to a VHD, a VHDX, a qcow2 or a raw image; the source is never changed.',
   usage:
-    'convert IN OUT [--format vhd|vhdx|raw] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--preset NAME] [--parent PARENT] [--compress] [--verify] [--force-share]',
+    'convert IN OUT [--format vhd|vhdx|qcow2|raw] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--preset NAME] [--parent PARENT] [--compress] [--verify] [--force-share]',
   details: `Options:
   --format FORMAT     vhd, vhdx, qcow2 or raw (default: from OUT's extension: .vhd, .vhdx, .qcow2, .img/.raw/.bin)
   --type TYPE         dynamic (default) or fixed, for VHD and VHDX outputs
