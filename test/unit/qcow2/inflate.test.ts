@@ -57,7 +57,7 @@ describe('inflateInto', () => {
     let failures = 0;
     for (let i = 0; i < 300; i++) {
       const bad = Buffer.from(packed.subarray(0, 2000));
-      bad[i % 200] ^= 1 + (i % 255);
+      bad[i % 200]! ^= 1 + (i % 255);
       try {
         inflateInto(bad, out);
       } catch (err) {
