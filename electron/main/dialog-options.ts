@@ -13,7 +13,7 @@ const ALL: FileFilter = { name: 'All files', extensions: ['*'] };
 export const OPEN_DIALOGS: { readonly [P in OpenPurpose]: { title: string; filters: FileFilter[] } } = {
   image: {
     title: 'Open a disk image',
-    filters: [{ name: 'VHD and VHDX images', extensions: bare(IMAGE_EXTENSIONS) }, ALL],
+    filters: [{ name: 'Disk images', extensions: bare(IMAGE_EXTENSIONS) }, ALL],
   },
   source: {
     title: 'Choose the image to convert',

@@ -74,7 +74,7 @@ describe('the native menu', () => {
 
 describe('dialogs', () => {
   it('offer VHD and VHDX to open, raw images as convert sources, and the right type to save', () => {
-    expect(OPEN_DIALOGS.image.filters[0]!.extensions).toEqual(['vhd', 'vhdx', 'avhdx']);
+    expect(OPEN_DIALOGS.image.filters[0]!.extensions).toEqual(['vhd', 'vhdx', 'avhdx', 'qcow2', 'qcow']);
     expect(OPEN_DIALOGS.source.filters[0]!.extensions).toEqual(expect.arrayContaining(['vhd', 'img', 'raw', 'iso']));
     expect(SAVE_DIALOGS.vhd.filters).toEqual([{ name: 'VHD image', extensions: ['vhd'] }]);
     expect(SAVE_DIALOGS.raw.filters[0]!.extensions).toContain('img');
