@@ -44,7 +44,11 @@ export type EngineErrorCode =
   | 'VMDK_BAD_HEADER'
   | 'VMDK_BAD_GRAIN'
   | 'VMDK_GT_OUT_OF_RANGE'
-  | 'VMDK_EXTENT_NOT_FOUND';
+  | 'VMDK_EXTENT_NOT_FOUND'
+  | 'QCOW2_BAD_HEADER'
+  | 'QCOW2_BAD_TABLE'
+  | 'QCOW2_BAD_CLUSTER'
+  | 'QCOW2_ENCRYPTED';
 
 /** Codes the main process adds. */
 export type IpcOnlyErrorCode =

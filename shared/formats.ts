@@ -8,6 +8,7 @@ export const FORMAT_EXTENSIONS = {
   vhdx: ['.vhdx', '.avhdx'],
   vdi: ['.vdi'],
   vmdk: ['.vmdk'],
+  qcow2: ['.qcow2', '.qcow'],
   raw: ['.img', '.raw', '.bin', '.iso', '.dd'],
 } as const;
 
@@ -20,6 +21,7 @@ export const IMAGE_EXTENSIONS: readonly string[] = [
   ...FORMAT_EXTENSIONS.vhdx,
   ...FORMAT_EXTENSIONS.vdi,
   ...FORMAT_EXTENSIONS.vmdk,
+  ...FORMAT_EXTENSIONS.qcow2,
   // An OVA opens as the VMDK inside it (it is never written: no format names new files so).
   '.ova',
 ];
@@ -89,6 +91,15 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
     preallocate: false,
     // Grain tables hold 32-bit sector numbers: the whole file, metadata and grains, must stay under 2 TiB.
     maxSize: 2000 * GiB,
+    describable: true,
+  },
+  qcow2: {
+    label: 'qcow2',
+    types: ['dynamic'],
+    blockSizes: { min: 512, max: 2 * MiB, default: 64 * KiB, portable: [64 * KiB] },
+    sectorSizes: false,
+    preallocate: false,
+    maxSize: 64 * TiB,
     describable: true,
   },
   raw: {

@@ -252,7 +252,35 @@ export interface VmdkDetails extends DetailsBase {
   readonly allocatedBytes: number;
 }
 
-export type ImageDetails = VhdDetails | VhdxDetails | VdiDetails | VmdkDetails;
+export interface Qcow2Snapshot {
+  readonly id: string;
+  readonly name: string;
+  /** ISO 8601. */
+  readonly date: string;
+  readonly vmStateSize: number;
+  readonly diskSize: number | null;
+}
+
+export interface Qcow2Details extends DetailsBase {
+  readonly format: 'qcow2';
+  readonly version: number;
+  readonly clusterSize: number;
+  readonly compressionType: 'zlib' | 'zstd';
+  readonly refcountBits: number;
+  readonly extendedL2: boolean;
+  readonly lazyRefcounts: boolean;
+  readonly compressedClusters: number;
+  readonly backingFile: {
+    readonly name: string;
+    readonly format: string | null;
+    readonly resolvedPath: string | null;
+  } | null;
+  readonly snapshots: readonly Qcow2Snapshot[];
+  readonly dirty: boolean;
+  readonly corrupt: boolean;
+}
+
+export type ImageDetails = VhdDetails | VhdxDetails | VdiDetails | VmdkDetails | Qcow2Details;
 
 export interface DetectResult {
   readonly path: string;

@@ -49,7 +49,7 @@ export interface AppInfo {
 
 /** What a file dialog is for; main picks the title and filters. */
 export type OpenPurpose = 'image' | 'source' | 'parent';
-export type SavePurpose = 'vhd' | 'vhdx' | 'vdi' | 'vmdk' | 'raw' | 'any';
+export type SavePurpose = 'vhd' | 'vhdx' | 'vdi' | 'vmdk' | 'qcow2' | 'raw' | 'any';
 
 export interface OpenDialogRequest {
   readonly purpose: OpenPurpose;

@@ -113,7 +113,7 @@ export const INVOKE_SCHEMAS = {
     multiple: v.exactOptional(v.boolean()),
   }),
   'dialog:save-file': v.strictObject({
-    purpose: v.picklist(['vhd', 'vhdx', 'vdi', 'vmdk', 'raw', 'any']),
+    purpose: v.picklist(['vhd', 'vhdx', 'vdi', 'vmdk', 'qcow2', 'raw', 'any']),
     defaultPath: v.exactOptional(v.pipe(v.string(), v.nonEmpty(), v.maxLength(MAX_PATH_LENGTH))),
   }),
   'shell:show-in-folder': pathRequest,

@@ -13,7 +13,7 @@ const ALL: FileFilter = { name: 'All files', extensions: ['*'] };
 export const OPEN_DIALOGS: { readonly [P in OpenPurpose]: { title: string; filters: FileFilter[] } } = {
   image: {
     title: 'Open a disk image',
-    filters: [{ name: 'VHD, VHDX and VMDK images', extensions: bare(IMAGE_EXTENSIONS) }, ALL],
+    filters: [{ name: 'Disk images', extensions: bare(IMAGE_EXTENSIONS) }, ALL],
   },
   source: {
     title: 'Choose the image to convert',
@@ -30,9 +30,16 @@ export const SAVE_DIALOGS: { readonly [P in SavePurpose]: { title: string; filte
   vhdx: { title: 'Save the VHDX as', filters: [{ name: 'VHDX image', extensions: ['vhdx'] }] },
   vdi: { title: 'Save the VDI as', filters: [{ name: 'VDI image', extensions: bare(FORMAT_EXTENSIONS.vdi) }] },
   vmdk: { title: 'Save the VMDK as', filters: [{ name: 'VMDK image', extensions: bare(FORMAT_EXTENSIONS.vmdk) }] },
+  qcow2: {
+    title: 'Save the qcow2 image as',
+    filters: [{ name: 'qcow2 image', extensions: bare(FORMAT_EXTENSIONS.qcow2) }],
+  },
   raw: { title: 'Save the raw image as', filters: [{ name: 'Raw disk image', extensions: bare(RAW_EXTENSIONS) }] },
   any: {
     title: 'Save as',
-    filters: [{ name: 'Disk images', extensions: bare(['.vhd', '.vhdx', '.vdi', ...RAW_EXTENSIONS]) }, ALL],
+    filters: [
+      { name: 'Disk images', extensions: bare(['.vhd', '.vhdx', '.vdi', '.vmdk', '.qcow2', ...RAW_EXTENSIONS]) },
+      ALL,
+    ],
   },
 };

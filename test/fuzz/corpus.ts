@@ -1,4 +1,4 @@
-// The images the fuzzer starts from: every VHD, VHDX, VDI and single-file VMDK fixture in ../shared/fixtures whose
+// The images the fuzzer starts from: every VHD, VHDX, VDI, qcow2 and single-file VMDK fixture in ../shared/fixtures whose
 // file is small enough to rewrite for each case, plus fixed, dynamic and differencing VHDs, VDIs (vdi-corpus.ts) and
 // both VMDK subformats Platter makes with data in known places. Each seed lives in its own folder with what it
 // needs beside it.
@@ -14,7 +14,7 @@ import { vdiSeeds } from './vdi-corpus';
 
 export interface Seed {
   readonly name: string;
-  readonly format: 'vhd' | 'vhdx' | 'vdi' | 'vmdk';
+  readonly format: 'vhd' | 'vhdx' | 'vdi' | 'vmdk' | 'qcow2';
   /** Folder holding the target and its parent, if any. */
   readonly dir: string;
   /** File name of the image the operations open. */
@@ -29,7 +29,7 @@ const KiB = 1024;
 const MAX_SEED_FILE = 80 * MiB;
 
 /** The formats whose fixtures seed the fuzzer. */
-const SEED_FORMATS = ['vhd', 'vhdx', 'vdi', 'vmdk'] as const;
+const SEED_FORMATS = ['vhd', 'vhdx', 'vdi', 'vmdk', 'qcow2'] as const;
 
 export async function buildCorpus(root: string): Promise<Seed[]> {
   const seeds: Seed[] = [];
@@ -114,5 +114,25 @@ with tarfile.open(sys.argv[1] + '/vm.ova', 'w', format=tarfile.USTAR_FORMAT) as 
     for n in ('vm.ovf', 'd.vmdk'): t.add(sys.argv[1] + '/' + n, arcname=n)`;
   execFileSync('/usr/bin/python3', ['-c', tar, ova]);
   seeds.push({ name: 'created OVA', format: 'vmdk', dir: ova, target: 'vm.ova', parent: null });
+  // qcow2 as Platter writes it: compressed clusters, and small clusters with many L2 tables.
+  for (const [name, options] of [
+    ['qcow2-compressed', { compress: true }],
+    ['qcow2-4k', { blockSize: 4 * KiB }],
+  ] as const) {
+    const dir = join(root, name);
+    await mkdir(dir, { recursive: true });
+    await writeRaw(
+      join(dir, 'd.img'),
+      3 * MiB,
+      [
+        [0, 200 * KiB],
+        [2 * MiB + 512, 100 * KiB],
+      ],
+      name,
+    );
+    await writeFile(join(dir, 'd.img'), Buffer.alloc(256 * KiB, 0x33), { flag: 'r+' });
+    await convertImage({ input: join(dir, 'd.img'), output: join(dir, 'd.qcow2'), ...options });
+    seeds.push({ name: `created ${name}`, format: 'qcow2', dir, target: 'd.qcow2', parent: null });
+  }
   return seeds;
 }

@@ -16,6 +16,8 @@ import type { Outcome } from './pool';
 import { Rng } from './rng';
 import { mutateVhd, vhdShape } from './vhd-mutations';
 import type { VhdShape } from './vhd-mutations';
+import { mutateQcow2, qcow2Shape } from './qcow2-mutations';
+import type { Qcow2Shape } from './qcow2-mutations';
 import { mutateVhdx, vhdxShape } from './vhdx-mutations';
 import type { VhdxShape } from './vhdx-mutations';
 import { mutateVdi, vdiShape } from './vdi-mutations';
@@ -43,6 +45,7 @@ interface Prepared {
   readonly vdi: VdiShape | null;
   readonly parentVdi: VdiShape | null;
   readonly vmdk: VmdkShape | null;
+  readonly qcow2: Qcow2Shape | null;
   readonly parentShape: VhdShape | null;
 }
 
@@ -71,6 +74,7 @@ beforeAll(async () => {
         vdi: seed.format === 'vdi' ? vdiShape(pristine) : null,
         parentVdi: seed.format === 'vdi' && pristineParent ? vdiShape(pristineParent) : null,
         vmdk: seed.format === 'vmdk' ? vmdkShape(pristine) : null,
+        qcow2: seed.format === 'qcow2' ? qcow2Shape(pristine) : null,
         parentShape: pristineParent ? vhdShape(pristineParent) : null,
       };
     }),
@@ -90,6 +94,7 @@ async function prepareCase(p: Prepared, rng: Rng): Promise<{ log: string; mutate
     if (p.seed.format === 'vhdx') mutateVhdx(m, rng, p.vhdx);
     else if (p.seed.format === 'vdi') mutateVdi(m, rng, mutateParent ? p.parentVdi : p.vdi);
     else if (p.seed.format === 'vmdk') mutateVmdk(m, rng, p.vmdk);
+    else if (p.seed.format === 'qcow2') mutateQcow2(m, rng, p.qcow2);
     else mutateVhd(m, rng, mutateParent ? p.parentShape : p.vhd);
   }
   await writeFile(join(p.work, p.seed.target), mutateParent ? p.pristine : m.bytes);

@@ -24,23 +24,19 @@ export const tools = {
   blkid: has('blkid'),
   mkfs: has('mkfs.ext4') && has('mkfs.fat') && has('mkswap'),
   vmdkinfo: has('vmdkinfo'),
-  pyvmdk: (() => {
-    try {
-      execFileSync('/usr/bin/python3', ['-c', 'import pyvmdk'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })(),
-  pyvhdi: (() => {
-    try {
-      execFileSync('/usr/bin/python3', ['-c', 'import pyvhdi'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })(),
+  pyvmdk: pythonHas('pyvmdk'),
+  pyvhdi: pythonHas('pyvhdi'),
+  pyqcow: pythonHas('pyqcow'),
 };
+
+function pythonHas(module: string): boolean {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 if (process.env.CI === 'true') {
   const missing = Object.entries(tools)
@@ -221,4 +217,20 @@ print(size, h.hexdigest())
 export async function pyvmdkHash(path: string): Promise<{ size: number; sha256: string }> {
   const [size, sha256] = (await run('/usr/bin/python3', ['-c', PYVMDK_HASH, path])).trim().split(' ');
   return { size: Number(size), sha256: sha256! };
+}
+
+// libqcow reads a backing chain only when told each parent; Platter's qcow2 outputs have none.
+const PYQCOW_HASH = `
+import pyqcow, hashlib, sys
+f = pyqcow.file(); f.open(sys.argv[1]); h = hashlib.sha256(); size = f.get_media_size(); off = 0
+while off < size:
+    n = min(1 << 20, size - off); d = f.read_buffer_at_offset(n, off)
+    if len(d) != n: raise SystemExit('short read at %d' % off)
+    h.update(d); off += n
+print(h.hexdigest())
+`;
+
+/** SHA-256 of a standalone qcow2 image's content as libqcow reads it (in 1 MiB pieces). */
+export async function pyqcowHash(path: string): Promise<string> {
+  return (await run('/usr/bin/python3', ['-c', PYQCOW_HASH, path])).trim();
 }

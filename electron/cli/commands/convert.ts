@@ -17,14 +17,16 @@ const presetLines = Object.values(PRESETS)
 export const convertCommand: Command = {
   name: 'convert',
   summary:
-    'Convert an image (raw, VHD of any type, VHDX, VDI) to a VHD, a VHDX, a VDI or a raw image; the source is never changed.',
+    'Convert an image (raw, VHD of any type, VHDX, VDI, VMDK, qcow2) to a VHD, a VHDX, a VDI, a VMDK, a qcow2 or a raw image; the source is never changed.',
   usage:
-    'convert IN OUT [--format vhd|vhdx|vdi|vmdk|raw] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--subformat NAME] [--adapter NAME] [--preset NAME] [--parent PARENT] [--verify] [--force-share]',
+    'convert IN OUT [--format vhd|vhdx|vdi|vmdk|qcow2|raw] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--subformat NAME] [--adapter NAME] [--compress] [--preset NAME] [--parent PARENT] [--verify] [--force-share]',
   details: `Options:
-  --format FORMAT     vhd, vhdx, vdi, vmdk or raw (default: from OUT's extension: .vhd, .vhdx, .vdi, .vmdk, .img/.raw/.bin)
+  --format FORMAT     vhd, vhdx, vdi, vmdk, qcow2 or raw (default: from OUT's extension: .vhd, .vhdx, .vdi, .vmdk,
+                      .qcow2, .img/.raw/.bin)
   --type TYPE         dynamic (default) or fixed, for VHD and VHDX outputs
   --block-size SIZE   dynamic VHD block size, a power of two from 512K to 256M (default 2M); VHDX block
-                      size, a power of two from 1M to 256M (default 32M, as Hyper-V)
+                      size, a power of two from 1M to 256M (default 32M, as Hyper-V); qcow2 cluster size,
+                      a power of two from 512 to 2M (default 64K, as qemu)
   --logical-sector N  VHDX: the sector size the guest sees, 512 (default) or 4096
   --physical-sector N VHDX: the sector size the guest is told the disk has, 4096 (default) or 512
   --subformat NAME    VMDK: monolithic-sparse (default: a disk to attach in Workstation, Fusion, VirtualBox,
@@ -35,6 +37,7 @@ export const convertCommand: Command = {
   --parent PARENT     write OUT as a differencing child of PARENT holding only what differs in IN (IN must
                       have PARENT's size; a VHD child holds the 4 KiB pieces that differ, a VHDX child the
                       whole blocks): turns a modified copy back into a small delta of a parent of its format
+  --compress          qcow2: write each cluster zlib-compressed (as \`qemu-img convert -c\`)
   --verify            read the output back and compare its content hash with the source's
   -U, --force-share   copy IN even while another program writes it (a running VM); the copy may then be
                       inconsistent, like a disk pulled from a running machine
@@ -55,6 +58,7 @@ Examples:
   platter convert disk.img disk.vhd
   platter convert disk.img disk.vhdx --block-size 1M --logical-sector 4096
   platter convert disk.img azure.vhd --preset azure --verify
+  platter convert disk.img cloud.qcow2 --compress
   platter convert child.vhd flat.img
   sudo platter convert /dev/sdb usb-stick.vhd
   platter convert modified.img delta.vhd --parent base.vhd
@@ -69,6 +73,7 @@ Examples:
     adapter: { type: 'string' },
     preset: { type: 'string' },
     preallocate: { type: 'boolean' },
+    compress: { type: 'boolean' },
     verify: { type: 'boolean' },
     'force-share': { type: 'boolean', short: 'U' },
     parent: { type: 'string' },
@@ -118,6 +123,7 @@ Examples:
           ...(values.preallocate === true && { preallocate: true }),
           ...(values.verify === true && { verify: true }),
           ...(values['force-share'] === true && { forceShare: true }),
+          ...(values.compress === true && { compress: true }),
         },
         { signal: io.signal, onProgress: bar.onProgress },
       );

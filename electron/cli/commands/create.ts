@@ -7,17 +7,19 @@ import { UsageError } from '../usage-error';
 
 export const createCommand: Command = {
   name: 'create',
-  summary: 'Create a new, empty VHD or VHDX: fixed, dynamic, or a differencing child of a parent of the same format.',
+  summary:
+    'Create a new, empty VHD, VHDX or qcow2: fixed, dynamic, or a differencing child of a parent of the same format (VHD, VHDX).',
   usage:
-    'create OUT (--size SIZE | --parent PARENT) [--format vhd|vhdx|vdi|vmdk] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--subformat NAME] [--adapter NAME] [--preallocate]',
+    'create OUT (--size SIZE | --parent PARENT) [--format vhd|vhdx|vdi|vmdk|qcow2] [--type fixed|dynamic] [--block-size SIZE] [--logical-sector 512|4096] [--physical-sector 512|4096] [--subformat NAME] [--adapter NAME] [--preallocate]',
   details: `Options:
   --size SIZE         virtual size: bytes or K/M/G/T (powers of 1024), a multiple of 512 (of the logical
                       sector for a VHDX), at most 2040G for a VHD and 64T for a VHDX
-  --format FORMAT     vhd, vhdx, vdi or vmdk (default: from OUT's extension, .vhdx, .vdi or .vmdk, else
-                      vhd); a VDI has VirtualBox's 1 MiB blocks, at least 1M and at most 4T
+  --format FORMAT     vhd, vhdx, vdi, vmdk or qcow2 (default: from OUT's extension, .vhdx, .vdi, .vmdk or
+                      .qcow2, else vhd); a VDI has VirtualBox's 1 MiB blocks, at least 1M and at most 4T
   --type TYPE         dynamic (default: grows as data is written) or fixed (full size on disk)
   --block-size SIZE   VHD: dynamic block size, a power of two from 512K to 256M (default 2M; Windows accepts
-                      512K and 2M); VHDX: a power of two from 1M to 256M (default 32M, as Hyper-V)
+                      512K and 2M); VHDX: a power of two from 1M to 256M (default 32M, as Hyper-V);
+                      qcow2: the cluster size, a power of two from 512 to 2M (default 64K, as qemu)
   --logical-sector N  VHDX: the sector size the guest sees, 512 (default) or 4096
   --physical-sector N VHDX: the sector size the guest is told the disk has, 4096 (default) or 512
   --subformat NAME    VMDK: monolithic-sparse (default: a disk to attach in Workstation, Fusion, VirtualBox,

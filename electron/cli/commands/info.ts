@@ -12,6 +12,7 @@ import type { ImageInfo } from '../../engine/formats/vhd/vhd-info';
 import type { VhdxInfo } from '../../engine/formats/vhdx/vhdx-info';
 import type { VdiInfo } from '../../engine/formats/vdi/vdi-info';
 import type { VmdkInfo } from '../../engine/formats/vmdk/vmdk-info';
+import type { Qcow2Info } from '../../engine/formats/qcow2/qcow2-info';
 import type { Command } from '../command';
 import { formatSize, formatSizeExact } from '../sizes';
 
@@ -51,7 +52,7 @@ function chainLines(chain: Chain): string[] {
   const lines = ['Chain (child first):'];
   chain.levels.forEach((level, i) => {
     lines.push(
-      `  ${i}. ${level.path}  ${level.diskType}, ${formatSize(level.virtualSize)}, holds ${formatSize(level.allocatedBytes)}, UUID ${level.uuid}`,
+      `  ${i}. ${level.path}  ${level.diskType}, ${formatSize(level.virtualSize)}, holds ${formatSize(level.allocatedBytes)}${level.uuid ? `, UUID ${level.uuid}` : ''}`,
     );
   });
   const broken = chain.broken;
@@ -159,6 +160,36 @@ export function formatVmdkInfo(info: VmdkInfo, contents: DiskContents | null = n
   return table(rows, [...inside.lines, ...(chain ? chainLines(chain) : [])], info.warnings);
 }
 
+export function formatQcow2Info(info: Qcow2Info, contents: DiskContents | null = null, chain?: Chain): string {
+  const flags = [info.dirty ? 'dirty' : '', info.corrupt ? 'CORRUPT' : ''].filter(Boolean).join(', ');
+  const rows: [string, string][] = [
+    ['Image', info.path],
+    ['Format', `qcow2 version ${info.version}, ${TYPE_NAMES[info.diskType]}`],
+    ['Virtual size', formatSizeExact(info.virtualSize)],
+    ['File size', formatSizeExact(info.fileSize)],
+    ['Cluster size', formatSize(info.clusterSize)],
+    ['Clusters allocated', `${info.allocatedBlocks} of ${info.totalBlocks} (${info.compressedClusters} compressed)`],
+    ['Compression', info.compressionType],
+    ['Refcounts', `${info.refcountBits}-bit${info.lazyRefcounts ? ', lazy' : ''}`],
+  ];
+  if (info.extendedL2) rows.push(['L2 entries', 'extended (32 subclusters per cluster)']);
+  if (flags) rows.push(['Marked', flags]);
+  if (info.backingFile) {
+    const b = info.backingFile;
+    rows.push(
+      ['Backing file', `${b.name}${b.format ? ` (${b.format})` : ''}`],
+      ['Backing path', b.resolvedPath ?? 'NOT FOUND'],
+    );
+  }
+  rows.push(['Snapshots', String(info.snapshots.length)]);
+  const snapshotLines = info.snapshots.map(
+    (s) => `  ${s.id}. "${s.name}" ${s.date}${s.vmStateSize ? `, VM state ${formatSize(s.vmStateSize)}` : ''}`,
+  );
+  const inside = contentsRows(contents);
+  rows.push(...inside.rows);
+  return table(rows, [...snapshotLines, ...inside.lines, ...(chain ? chainLines(chain) : [])], info.warnings);
+}
+
 interface Probed {
   readonly driver: FormatDriver;
   readonly size: number;
@@ -193,6 +224,7 @@ const PRINTERS: { [F in FormatInfo['format']]: Printer<Extract<FormatInfo, { for
   vhdx: formatVhdxInfo,
   vdi: formatVdiInfo,
   vmdk: formatVmdkInfo,
+  qcow2: formatQcow2Info,
 };
 
 function printInfo(info: FormatInfo, contents: DiskContents | null, chain: Chain): string {

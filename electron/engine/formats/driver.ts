@@ -9,6 +9,7 @@ import type { AddProblem } from '../ops/check-problems';
 import type { JobControl } from '../ops/progress';
 import type { OutputDriver } from './output';
 import type { VdiInfo } from './vdi/vdi-info';
+import type { Qcow2Info } from './qcow2/qcow2-info';
 import type { ImageInfo } from './vhd/vhd-info';
 import type { VhdxInfo } from './vhdx/vhdx-info';
 import type { VmdkInfo } from './vmdk/vmdk-info';
@@ -17,7 +18,12 @@ import type { VmdkInfo } from './vmdk/vmdk-info';
 export const MAX_CHAIN_DEPTH = 64;
 
 /** Opens a differencing disk's parent; the one opener (open-image.ts) owns the depth and cycle checks. */
-export type ParentOpener = (path: string) => Promise<DiskImage>;
+export type ParentOpener = (path: string, options?: ParentOptions) => Promise<DiskImage>;
+
+export interface ParentOptions {
+  /** The child says its parent is a raw disk (a qcow2 backing file may be one): read it as such. */
+  readonly allowRaw?: boolean;
+}
 
 /** A parent as the child records it, in one shape for every format. */
 export interface ParentRecord {
@@ -33,7 +39,7 @@ export interface ParentRecord {
 }
 
 /** Each format's own facts, as `platter info --json` prints them (a new format adds its own here). */
-export type FormatInfo = ImageInfo | VhdxInfo | VdiInfo | VmdkInfo;
+export type FormatInfo = ImageInfo | VhdxInfo | VdiInfo | VmdkInfo | Qcow2Info;
 
 /** What `describe` reads from an image's headers and block table (never its data). */
 export interface Description {

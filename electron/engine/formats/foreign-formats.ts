@@ -14,7 +14,6 @@ const PROBE_BYTES = 1024;
 
 /** Each format's name and whether the file's first bytes (and its last 512) are its signature. */
 const SIGNATURES: readonly { name: string; matches(head: Uint8Array, tail: Uint8Array): boolean }[] = [
-  { name: 'qcow2', matches: (h) => ascii(h, 0, 4) === 'QFI\xfb' },
   { name: 'QED', matches: (h) => ascii(h, 0, 4) === 'QED\0' },
   { name: 'Parallels', matches: (h) => ['WithoutFreeSpace', 'WithouFreSpacExt'].includes(ascii(h, 0, 16)) },
   { name: 'Apple disk image (DMG)', matches: (_h, t) => t.length === 512 && ascii(t, 0, 4) === 'koly' },

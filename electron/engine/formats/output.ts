@@ -24,10 +24,12 @@ export interface OutputRequest {
   readonly subformat?: string;
   /** The disk controller the descriptor names (`--adapter`), likewise. */
   readonly adapter?: string;
+  /** Write the data compressed (`--compress`), for the formats whose output lists it in `formatOptions`. */
+  readonly compress?: boolean;
 }
 
 /** Options only some formats take: each output driver lists those it reads. */
-export type FormatOption = 'subformat' | 'adapter';
+export type FormatOption = 'subformat' | 'adapter' | 'compress';
 
 /** The settled shape of the new image. */
 export interface OutputLayout {
@@ -41,6 +43,8 @@ export interface OutputLayout {
   /** As settled by a driver that takes them (see FormatOption). */
   readonly subformat?: string;
   readonly adapter?: string;
+  /** The data is written compressed. */
+  readonly compress?: boolean;
 }
 
 export interface Written {

@@ -5,13 +5,21 @@ import type { ImageFormat } from '../image/disk-image';
 import type { FormatDriver } from './driver';
 import type { OutputDriver, OutputLayout, OutputRequest } from './output';
 import { foreignFormat, unsupportedFormat } from './foreign-formats';
+import { qcow2Driver } from './qcow2/driver';
 import { rawDriver } from './raw/driver';
 import { vdiDriver } from './vdi/driver';
 import { vhdDriver } from './vhd/driver';
 import { vhdxDriver } from './vhdx/driver';
 import { vmdkDriver } from './vmdk/driver';
 
-export const FORMAT_DRIVERS: readonly FormatDriver[] = [vhdxDriver, vhdDriver, vdiDriver, vmdkDriver, rawDriver];
+export const FORMAT_DRIVERS: readonly FormatDriver[] = [
+  vhdxDriver,
+  vhdDriver,
+  vdiDriver,
+  vmdkDriver,
+  qcow2Driver,
+  rawDriver,
+];
 
 /**
  * The driver whose signature the file carries. A container Platter does not read yet (qcow2, VMDK, VDI...) is
@@ -34,11 +42,12 @@ export function driverFor(format: ImageFormat): FormatDriver {
 
 /**
  * The driver's layout for `request`, once every option only other formats take is refused, naming those formats
- * (--subformat and --adapter are VMDK's).
+ * (--subformat and --adapter are VMDK's, --compress qcow2's).
  */
 export function settleLayout(driver: FormatDriver & { output: OutputDriver }, request: OutputRequest): OutputLayout {
-  for (const option of ['subformat', 'adapter'] as const) {
-    if (request[option] === undefined || driver.output.formatOptions?.includes(option)) continue;
+  for (const option of ['subformat', 'adapter', 'compress'] as const) {
+    const asked = request[option] !== undefined && request[option] !== false;
+    if (!asked || driver.output.formatOptions?.includes(option)) continue;
     const takers = FORMAT_DRIVERS.filter((d) => d.output?.formatOptions?.includes(option)).map((d) => d.name);
     throw new PlatterError(
       'BAD_ARGUMENT',

@@ -48,7 +48,7 @@ async function openInChain(path: string, options: OpenOptions, chain: string[]):
   try {
     const driver = await probeFormat(file);
     if (driver === rawDriver && !options.allowRaw) throw notAnImage(path);
-    return await driver.open(file, async (parentPath) => {
+    return await driver.open(file, async (parentPath, parentOptions) => {
       if (chain.length + 1 >= MAX_CHAIN_DEPTH) {
         throw new PlatterError(
           'VHD_CHAIN_TOO_DEEP',
@@ -67,7 +67,7 @@ async function openInChain(path: string, options: OpenOptions, chain: string[]):
           { path, parentPath },
         );
       }
-      return openInChain(parentPath, { ...options, allowRaw: false }, [...chain, real]);
+      return openInChain(parentPath, { ...options, allowRaw: parentOptions?.allowRaw ?? false }, [...chain, real]);
     });
   } catch (err) {
     await file.close();

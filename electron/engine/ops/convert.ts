@@ -39,6 +39,8 @@ export interface ConvertOptions {
   readonly adapter?: string;
   /** The most permission bits the output may have (it never has bits the source lacks). */
   readonly outputMode?: number;
+  /** Write the data compressed (qcow2). */
+  readonly compress?: boolean;
 }
 
 export interface ConvertResult {
@@ -130,6 +132,7 @@ async function convertOpened(
     ...(options.physicalSectorSize !== undefined && { physicalSectorSize: options.physicalSectorSize }),
     ...(options.subformat !== undefined && { subformat: options.subformat }),
     ...(options.adapter !== undefined && { adapter: options.adapter }),
+    ...(options.compress !== undefined && { compress: options.compress }),
   });
   const { virtualSize } = layout;
   const hash = options.verify ? createHash('sha256') : undefined;

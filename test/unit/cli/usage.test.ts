@@ -143,7 +143,7 @@ describe('mistyped command lines', () => {
 
   it.each([
     ['--type', 'sparse', 'use --type fixed or --type dynamic'],
-    ['--format', 'qcow2', 'use --format raw, --format vdi, --format vhd, --format vhdx or --format vmdk'],
+    ['--format', 'qed', 'use --format qcow2, --format raw, --format vdi, --format vhd, --format vhdx or --format vmdk'],
     ['--preset', 'aws', 'use one of azure, hyperv, hyperv-vhd, wsl, virtualpc, virtualbox, qemu'],
   ])('convert %s %j: names the value and says what to use', async (option, value, remedy) => {
     const r = await cli('convert', 'in.img', 'out.vhd', option, value);

@@ -73,8 +73,17 @@ describe('the native menu', () => {
 });
 
 describe('dialogs', () => {
-  it('offer VHD, VHDX, VDI and VMDK to open, raw images as convert sources, and the right type to save', () => {
-    expect(OPEN_DIALOGS.image.filters[0]!.extensions).toEqual(['vhd', 'vhdx', 'avhdx', 'vdi', 'vmdk', 'ova']);
+  it('offer every image format to open, raw images as convert sources, and the right type to save', () => {
+    expect(OPEN_DIALOGS.image.filters[0]!.extensions).toEqual([
+      'vhd',
+      'vhdx',
+      'avhdx',
+      'vdi',
+      'vmdk',
+      'qcow2',
+      'qcow',
+      'ova',
+    ]);
     expect(OPEN_DIALOGS.source.filters[0]!.extensions).toEqual(expect.arrayContaining(['vhd', 'img', 'raw', 'iso']));
     expect(SAVE_DIALOGS.vhd.filters).toEqual([{ name: 'VHD image', extensions: ['vhd'] }]);
     expect(SAVE_DIALOGS.raw.filters[0]!.extensions).toContain('img');

@@ -5,7 +5,8 @@ import { imageDetails } from '../../../electron/main/image-service';
 import { fixturePath, fixturesAvailable, readableEntries } from '../../helpers/fixtures';
 
 describe.skipIf(!fixturesAvailable)('image details of real images', () => {
-  it.each(readableEntries().filter((f) => f.format !== 'raw'))('$file', async (fixture) => {
+  // VHD and VHDX: what the view offers them (qcow2 in qcow2-fixtures.test.ts).
+  it.each(readableEntries().filter((f) => f.format === 'vhd' || f.format === 'vhdx'))('$file', async (fixture) => {
     const details = await imageDetails(fixturePath(fixture.file));
     expect(details.format).toBe(fixture.format);
     expect(details.virtualSize).toBe(fixture.virtualSize);

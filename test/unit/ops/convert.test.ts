@@ -152,7 +152,7 @@ describe('bad requests', () => {
     expect(await codes({ input: raw, output: raw, format: 'raw' })).toBe('BAD_ARGUMENT');
     expect(await codes({ input: raw, output: existing })).toBe('FILE_EXISTS');
     expect(await codes({ input: raw, output: join(dir, 'out.vhdx'), preallocate: true })).toBe('BAD_ARGUMENT');
-    expect(await codes({ input: raw, output: join(dir, 'out.qcow2') })).toBe('BAD_ARGUMENT');
+    expect(await codes({ input: raw, output: join(dir, 'out.qed') })).toBe('BAD_ARGUMENT');
     expect(await codes({ input: raw, output: join(dir, 'missing', 'out.vhd') })).toBe('NOT_FOUND');
     expect(await codes({ input: join(dir, 'nope.img'), output: join(dir, 'out.vhd') })).toBe('NOT_FOUND');
     expect((await readdir(dir)).sort()).toEqual(['exists.vhd', 'source.img']);
