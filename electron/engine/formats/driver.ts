@@ -91,6 +91,25 @@ export interface Compaction {
   rewrite(file: RandomAccessFile, image: DiskImage, control: JobControl): Promise<Compacted>;
 }
 
+/**
+ * Resizing an image the driver opened; ops/resize.ts does what every resize does around it (the claim, the roll-back
+ * of an earlier change cut short, the look at what a shrink would cut off).
+ */
+export interface Resizing {
+  /** Refuses a size the image cannot take, before any look at its data; answers its type. */
+  check(image: DiskImage, newSize: number): DiskType;
+  /**
+   * Makes the change (a shrink's tail is known to read as zeros). `release` closes the image, for a change that
+   * replaces the file (Windows cannot replace an open one).
+   */
+  resize(
+    image: DiskImage,
+    newSize: number,
+    control: JobControl,
+    release: () => Promise<void>,
+  ): Promise<'in place' | 'rewritten'>;
+}
+
 export interface FormatDriver {
   readonly format: ImageFormat;
   /** How messages name it: "VHD", "VHDX", "raw disk image". */
@@ -113,6 +132,8 @@ export interface FormatDriver {
   check?(file: RandomAccessFile, add: AddProblem): Promise<void>;
   /** Fixes what can be fixed without guessing, in place (or plans it, for a dry run). */
   repair?(file: RandomAccessFile, dryRun: boolean, control: JobControl): Promise<RepairOutcome>;
+  /** Absent: Platter does not resize this format. */
+  readonly resizing?: Resizing;
   /** Absent: Platter does not compact this format. */
   readonly compaction?: Compaction;
   /** What Platter can do with an image of this format and type. */

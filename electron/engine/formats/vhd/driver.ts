@@ -1,6 +1,7 @@
 // The VHD driver: fixed, dynamic and differencing disks (Virtual PC, Hyper-V, Azure, VirtualBox, qemu's vpc).
 import { FORMAT_EXTENSIONS } from '../../../../shared/formats';
 import type { FormatDriver } from '../driver';
+import { vhdResizing } from './resize-vhd';
 import { vhdOutput } from './output';
 import { findParent, readParentReference } from './parent-reference';
 import { probeVhd, readVhdUuid } from './probe';
@@ -47,6 +48,7 @@ export const vhdDriver: FormatDriver = {
   },
   repair: repairVhd,
   compaction: vhdCompaction,
+  resizing: vhdResizing,
   capabilities: (diskType) => ({
     compact: diskType !== 'fixed',
     resize: true,

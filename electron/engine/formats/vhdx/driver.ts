@@ -2,6 +2,7 @@
 // read as their log's replay leaves them.
 import { FORMAT_EXTENSIONS } from '../../../../shared/formats';
 import type { FormatDriver } from '../driver';
+import { vhdxResizing } from './resize-vhdx';
 import { vhdxCompaction } from './compact-vhdx';
 import { hasVhdxSignature } from './file-identifier';
 import { vhdxOutput } from './output';
@@ -47,6 +48,7 @@ export const vhdxDriver: FormatDriver = {
   check: checkVhdx,
   repair: (file, dryRun) => repairVhdx(file, dryRun),
   compaction: vhdxCompaction,
+  resizing: vhdxResizing,
   capabilities: (diskType) => ({
     compact: diskType !== 'fixed',
     resize: true,

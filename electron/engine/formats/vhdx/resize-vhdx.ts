@@ -27,7 +27,8 @@ import { METADATA_TABLE_SIZE, parseMetadataTable } from './metadata-table';
 import { pendingLog, replayLogIntoFile } from './repair-log';
 import type { VhdxStructure } from './structure';
 import { usedEnd } from './used-space';
-import type { VhdxImage } from './vhdx-image';
+import { VhdxImage } from './vhdx-image';
+import type { Resizing } from '../driver';
 import { checkVhdxLayout } from './vhdx-writer';
 
 function entryBytes(state: number, fileOffsetMiB: number): Uint8Array {
@@ -237,3 +238,18 @@ async function childTail(
     }
   }
 }
+
+/** Resizing a VHDX: every change through its log (the type from its file parameters). */
+export const vhdxResizing: Resizing = {
+  check(disk, newSize) {
+    if (!(disk instanceof VhdxImage)) throw new TypeError(`${disk.path} was not opened as a VHDX`);
+    const m = disk.structure.metadata;
+    // Refused before a shrink's look at the tail: a differencing disk only grows.
+    if (newSize !== disk.virtualSize) checkVhdxResize(disk, newSize);
+    return m.hasParent ? 'differencing' : m.leaveBlocksAllocated ? 'fixed' : 'dynamic';
+  },
+  async resize(disk, newSize) {
+    await resizeVhdxInPlace(disk as VhdxImage, newSize);
+    return 'in place';
+  },
+};
