@@ -14,6 +14,8 @@ export const FORMAT_EXTENSIONS = {
 
 export type FormatName = keyof typeof FORMAT_EXTENSIONS;
 export const FORMAT_NAMES = Object.keys(FORMAT_EXTENSIONS) as FormatName[];
+/** The formats with a structure of their own: what `create` makes (raw has none). */
+export type ImageFormatName = Exclude<FormatName, 'raw'>;
 
 /** File extensions the app opens as images; anything else with no signature is a raw disk. */
 export const IMAGE_EXTENSIONS: readonly string[] = [
@@ -114,3 +116,6 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
 };
 
 export const SECTOR_SIZES: readonly (512 | 4096)[] = [512, 4096];
+
+/** The formats `create` makes, as the contract names them. */
+export const IMAGE_FORMAT_NAMES = FORMAT_NAMES.filter((f) => OUTPUT_OPTIONS[f].describable) as ImageFormatName[];

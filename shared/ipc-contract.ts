@@ -1,3 +1,4 @@
+import type { ImageFormatName } from './formats';
 // THE CONTRACT between the main process and the renderer: every invoke channel (request and response), every
 // event main emits, and the API the preload exposes (one method per channel). Main validates every request
 // against shared/ipc-schemas.ts (one schema per channel); the runtime allow-lists below use `satisfies`, so a
@@ -28,7 +29,7 @@ export interface Settings {
 export interface PresetInfo {
   readonly name: PresetName;
   /** The format it writes. */
-  readonly format: 'vhd' | 'vhdx';
+  readonly format: ImageFormatName;
   readonly description: string;
   readonly type: 'fixed' | 'dynamic';
   readonly blockSize: number | null;

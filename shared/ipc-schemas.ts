@@ -5,7 +5,7 @@
 import * as v from 'valibot';
 import type { InvokeChannel, InvokeRequest, PreloadReports, ReportChannel } from './ipc-contract';
 import type { JobOp, JobRequestOf } from './jobs';
-import { FORMAT_NAMES } from './formats';
+import { FORMAT_NAMES, IMAGE_FORMAT_NAMES } from './formats';
 import { PRESET_NAMES } from './units';
 
 /** POSIX `/x`, Windows `C:\x` or `C:/x`, or a UNC path `\\server\share`. */
@@ -43,7 +43,7 @@ export const JOB_SCHEMAS = {
     blockSize: v.exactOptional(byteCount),
     preallocate: v.exactOptional(v.boolean()),
     parent: v.exactOptional(absolutePath),
-    format: v.exactOptional(v.picklist(['vhd', 'vhdx'])),
+    format: v.exactOptional(v.picklist(IMAGE_FORMAT_NAMES)),
     logicalSectorSize: v.exactOptional(sectorSize),
     physicalSectorSize: v.exactOptional(sectorSize),
   }),

@@ -1,7 +1,7 @@
 // Jobs: long engine operations run one after another off the main thread, with progress and an outcome.
 import type { IpcError } from './errors';
 import type { CheckReport, DiskType } from './image';
-import type { FormatName } from './formats';
+import type { FormatName, ImageFormatName } from './formats';
 import type { PresetName } from './units';
 
 /** VHDX only: the sector size the guest sees, and the one it is told the disk has. */
@@ -20,8 +20,8 @@ export interface CreateRequest {
   readonly preallocate?: boolean;
   /** Makes an empty differencing child of this VHD. */
   readonly parent?: string;
-  /** Default: from the name (.vhdx), else vhd. */
-  readonly format?: 'vhd' | 'vhdx';
+  /** Default: from the name (.vhdx, .vdi, .vmdk, .qcow2), else vhd. */
+  readonly format?: ImageFormatName;
   readonly logicalSectorSize?: SectorSize;
   readonly physicalSectorSize?: SectorSize;
 }

@@ -14,5 +14,17 @@ export const AZURE_MAX_SIZE = 32 * TiB;
 /** Job progress events are sent at most this often per job (4 a second). */
 export const PROGRESS_INTERVAL_MS = 250;
 
-export const PRESET_NAMES = ['azure', 'hyperv', 'hyperv-vhd', 'wsl', 'virtualpc', 'virtualbox', 'qemu'] as const;
+export const PRESET_NAMES = [
+  'azure',
+  'hyperv',
+  'hyperv-vhd',
+  'wsl',
+  'virtualpc',
+  'virtualbox',
+  'vmware',
+  'esxi',
+  'kvm',
+  'proxmox',
+  'qemu',
+] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];

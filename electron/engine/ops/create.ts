@@ -9,6 +9,7 @@ import { ZeroImage } from '../image/zero-image';
 import { modeFrom, writeNewFile } from '../io/output-file';
 import { childWriter, openParentOfChild } from './child-parent';
 import type { JobControl } from './progress';
+import type { ImageFormatName } from '../../../shared/formats';
 
 export interface CreateOptions {
   readonly path: string;
@@ -21,7 +22,7 @@ export interface CreateOptions {
   /** Makes an empty differencing child of this image (a VHD or a VHDX, as the child). */
   readonly parent?: string;
   /** vhd, vhdx or vmdk; by default from the name (.vhdx, .vmdk), else vhd. */
-  readonly format?: 'vhd' | 'vhdx' | 'vmdk';
+  readonly format?: ImageFormatName;
   /** VHDX only: the sector size the guest sees (default 512) and the one it is told the disk has (default 4096). */
   readonly logicalSectorSize?: 512 | 4096;
   readonly physicalSectorSize?: 512 | 4096;

@@ -1,3 +1,4 @@
+import { OUTPUT_OPTIONS } from '../../../shared/formats';
 import { AZURE_MAX_SIZE, MiB } from '../../../shared/units';
 import type { PresetName } from '../../../shared/units';
 import { PlatterError } from '../errors';
@@ -8,11 +9,14 @@ import { SECTOR, VHD_MAX_SIZE, alignUp } from '../formats/fields';
 import { MAX_GEOMETRY, geometryForSectors, geometrySectors } from '../formats/vhd/geometry';
 
 export type { PresetName } from '../../../shared/units';
+import type { ImageFormatName } from '../../../shared/formats';
 
 export interface Preset {
   readonly name: PresetName;
   /** The format the preset writes (a conversion's output is named after it). */
-  readonly format: 'vhd' | 'vhdx';
+  readonly format: ImageFormatName;
+  /** A VMDK's subformat (as --subformat names it). */
+  readonly subformat?: string;
   readonly description: string;
   readonly type: 'fixed' | 'dynamic';
   readonly blockSize: number | null;
@@ -97,12 +101,52 @@ export const PRESETS: { readonly [N in PresetName]: Preset & { readonly name: N 
   },
   virtualbox: {
     name: 'virtualbox',
-    format: 'vhd',
-    description: 'VirtualBox: dynamic VHD, 2 MiB blocks (its own default), exact size',
+    format: 'vdi',
+    description: 'VirtualBox: dynamic VDI, 1 MiB blocks, as VirtualBox 7 creates them (fresh UUIDs)',
     type: 'dynamic',
-    blockSize: DEFAULT_BLOCK_SIZE,
+    blockSize: MiB,
     roundSize: (size) => alignUp(size, SECTOR),
-    maxSize: VHD_MAX_SIZE,
+    maxSize: OUTPUT_OPTIONS.vdi.maxSize,
+  },
+  vmware: {
+    name: 'vmware',
+    format: 'vmdk',
+    description:
+      'VMware Workstation and Fusion: monolithicSparse VMDK, LSI Logic adapter, attached as it is (see docs/vmdk.md)',
+    type: 'dynamic',
+    blockSize: null,
+    subformat: 'monolithic-sparse',
+    roundSize: (size) => alignUp(size, SECTOR),
+    maxSize: OUTPUT_OPTIONS.vmdk.maxSize,
+  },
+  esxi: {
+    name: 'esxi',
+    format: 'vmdk',
+    description:
+      'ESXi and vCenter (OVF import, Deploy OVF Template, cloud image import): streamOptimized VMDK, LSI Logic adapter',
+    type: 'dynamic',
+    blockSize: null,
+    subformat: 'stream-optimized',
+    roundSize: (size) => alignUp(size, SECTOR),
+    maxSize: OUTPUT_OPTIONS.vmdk.maxSize,
+  },
+  kvm: {
+    name: 'kvm',
+    format: 'qcow2',
+    description: 'KVM, libvirt and OpenStack: qcow2 version 3, 64 KiB clusters, as qemu-img creates it',
+    type: 'dynamic',
+    blockSize: 64 * 1024,
+    roundSize: (size) => alignUp(size, SECTOR),
+    maxSize: OUTPUT_OPTIONS.qcow2.maxSize,
+  },
+  proxmox: {
+    name: 'proxmox',
+    format: 'qcow2',
+    description: 'Proxmox VE: qcow2 version 3, 64 KiB clusters (what a Proxmox directory storage holds)',
+    type: 'dynamic',
+    blockSize: 64 * 1024,
+    roundSize: (size) => alignUp(size, SECTOR),
+    maxSize: OUTPUT_OPTIONS.qcow2.maxSize,
   },
   qemu: {
     name: 'qemu',

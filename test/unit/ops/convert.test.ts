@@ -128,6 +128,28 @@ describe('presets', () => {
     expect(info.warnings).toEqual([]);
   });
 
+  // Each writes its own format and layout; qemu-img reads the format, checks it clean, and finds the content the same.
+  it.runIf(tools.qemuImg).each([
+    ['virtualbox', 'vdi', 'vdi', /VirtualBox|vdi/],
+    ['vmware', 'vmdk', 'vmdk', /monolithicSparse/],
+    ['esxi', 'vmdk', 'vmdk', /streamOptimized/],
+    ['kvm', 'qcow2', 'qcow2', /compat: 1\.1/],
+    ['proxmox', 'qcow2', 'qcow2', /cluster_size: 65536/],
+  ] as const)('%s writes a %s image that qemu-img reads', async (preset, ext, qemuFormat, shape) => {
+    const dir = await tempDir();
+    const raw = join(dir, 'disk.img');
+    await writeRaw(raw, 6 * MiB, [
+      [0, 4096],
+      [5 * MiB, 70_000],
+    ]);
+    const out = join(dir, `disk.${ext}`);
+    await convertImage({ input: raw, output: out, preset });
+    const info = await run('qemu-img', ['info', '-f', qemuFormat, out]);
+    expect(info).toMatch(shape);
+    expect(await run('qemu-img', ['check', '-f', qemuFormat, out])).toMatch(/No errors/);
+    expect(await run('qemu-img', ['compare', '-f', 'raw', '-F', qemuFormat, raw, out])).toMatch(/identical/);
+  });
+
   it('roundUpToGeometry gives sizes whose geometry is exact', () => {
     for (const size of [512, 1_000_000, 10 * MiB, 4096 * MiB, 100 * 1024 * MiB]) {
       const rounded = roundUpToGeometry(size);

@@ -32,13 +32,14 @@ function layout(request: OutputRequest): OutputLayout {
     );
   if (request.preallocate)
     refuse('--preallocate applies to fixed VHD and raw outputs', 'leave out --preallocate for a qcow2 image');
-  const clusterSize = request.blockSize ?? CLUSTERS.default;
+  const clusterSize = request.blockSize ?? request.preset?.blockSize ?? CLUSTERS.default;
   if (!isPowerOfTwo(clusterSize) || clusterSize < CLUSTERS.min || clusterSize > CLUSTERS.max)
     refuse(
       `the qcow2 cluster size ${clusterSize} is not a power of two from 512 bytes to 2 MiB`,
       'use 64K (the default, as qemu), or leave out --block-size',
     );
-  const size = request.roundUp ? alignUp(request.size, 512) : request.size;
+  const asked = request.preset ? request.preset.roundSize(request.size) : request.size;
+  const size = request.roundUp ? alignUp(asked, 512) : asked;
   if (!Number.isSafeInteger(size) || size <= 0 || size % 512 !== 0)
     throw new PlatterError(
       'BAD_SIZE',

@@ -56,14 +56,14 @@ function checkRequest(request: OutputRequest): void {
   if (request.preallocate) refuse('--preallocate', 'fixed VHD and raw outputs', 'leave out --preallocate');
   if (request.logicalSectorSize !== undefined || request.physicalSectorSize !== undefined)
     refuse('--logical-sector and --physical-sector', 'VHDX outputs', 'leave them out (a VMDK has 512-byte sectors)');
-  if (request.preset) refuse(`the ${request.preset.name} preset`, `its own format`, 'leave out --preset');
 }
 
 export const vmdkOutput: OutputDriver = {
   formatOptions: ['subformat', 'adapter'],
   layout(request) {
     checkRequest(request);
-    const virtualSize = request.roundUp ? alignUp(request.size, SECTOR) : request.size;
+    const size = request.preset ? request.preset.roundSize(request.size) : request.size;
+    const virtualSize = request.roundUp ? alignUp(size, SECTOR) : size;
     const max = OUTPUT_OPTIONS.vmdk.maxSize;
     if (!Number.isSafeInteger(virtualSize) || virtualSize <= 0 || virtualSize % SECTOR !== 0 || virtualSize > max)
       throw new PlatterError(
@@ -78,7 +78,8 @@ export const vmdkOutput: OutputDriver = {
       preallocate: false,
       logicalSectorSize: 512,
       physicalSectorSize: 512,
-      subformat: subformatOf(request.subformat),
+      // A preset (vmware, esxi) names its subformat; --subformat given with it wins.
+      subformat: subformatOf(request.subformat ?? request.preset?.subformat),
       adapter: adapterOf(request.adapter),
     };
     return layout;
