@@ -104,11 +104,13 @@ function sources(dir, sizeMiB) {
     full: made('allocated.vhd', ['-S', '0', '-f', 'raw', '-O', 'vpc', '-o', 'force_size=on']),
     dynx: made('dynamic.vhdx', ['-f', 'raw', ...vhdx]),
     fullx: made('allocated.vhdx', ['-S', '0', '-f', 'raw', ...vhdx]),
+    qcow2: made('qemu.qcow2', ['-f', 'raw', '-O', 'qcow2']),
+    vmdk: made('qemu.vmdk', ['-f', 'raw', '-O', 'vmdk']),
   };
 }
 
 function rowsFor(place) {
-  const { raw, dyn, full, dynx, fullx } = sources(place.dir, place.sizeMiB);
+  const { raw, dyn, full, dynx, fullx, qcow2, vmdk } = sources(place.dir, place.sizeMiB);
   const out = join(place.dir, 'out');
   const durable = place.name === 'disk';
   const row = (name, platterArgs, qemuArgs) => bench(name, [...PLATTER, ...platterArgs], qemuArgs, out, durable);
@@ -150,6 +152,22 @@ function rowsFor(place) {
       'compact VHDX',
       ['compact', '-q', fullx, '--output', out],
       ['qemu-img', 'convert', '-f', 'vhdx', '-O', 'vhdx', ...VHDX_BLOCK, fullx, out],
+    ),
+    // The other formats, with qemu-img's own defaults on both sides (qcow2 64 KiB clusters, VMDK monolithicSparse).
+    row(
+      'qcow2 -> dynamic VHD',
+      ['convert', '-q', qcow2, out, '--format', 'vhd'],
+      ['qemu-img', 'convert', '-f', 'qcow2', '-O', 'vpc', '-o', 'force_size=on', qcow2, out],
+    ),
+    row(
+      'VMDK -> dynamic VHDX',
+      ['convert', '-q', vmdk, out, '--format', 'vhdx'],
+      ['qemu-img', 'convert', '-f', 'vmdk', '-O', 'vhdx', ...VHDX_BLOCK, vmdk, out],
+    ),
+    row(
+      'raw -> qcow2',
+      ['convert', '-q', raw, out, '--format', 'qcow2'],
+      ['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2', raw, out],
     ),
   ];
 }
