@@ -37,7 +37,9 @@ export type EngineErrorCode =
   | 'VHDX_BAD_METADATA'
   | 'VHDX_BAT_OUT_OF_RANGE'
   | 'VHDX_LOG_NOT_EMPTY'
-  | 'VHDX_LOG_INVALID';
+  | 'VHDX_LOG_INVALID'
+  /** A file system inside the disk is damaged or implausible: its free space cannot be read. */
+  | 'FS_DAMAGED';
 
 /** Codes the main process adds. */
 export type IpcOnlyErrorCode =

@@ -1,0 +1,28 @@
+// Free space inside a volume: which byte ranges its file system does not use, and whether that can be trusted.
+// The file system is found by the one probe (contents/file-systems.ts); each reader is one file here. A file
+// system without a reader (XFS, Btrfs, ...) gives null: its volume is kept whole.
+import { PROBE_BYTES, probeFileSystem } from '../file-systems';
+import { extFreeSpace } from './ext';
+import { swapFreeSpace } from './swap';
+import type { FreeSpace, Volume } from './volume';
+import type { DiskImage } from '../../image/disk-image';
+
+export type { ByteRange, FreeSpace, FreeSpaceFileSystem, Volume } from './volume';
+
+/** The free space of the file system in `volume`, null when it is none this module reads. */
+export async function readFreeSpace(image: DiskImage, volume: Volume): Promise<FreeSpace | null> {
+  const size = Math.max(0, Math.min(PROBE_BYTES, volume.size, image.virtualSize - volume.start));
+  const head = new Uint8Array(size);
+  if (size > 0) await image.read(head, volume.start);
+  const found = probeFileSystem(head);
+  switch (found?.type) {
+    case 'ext2':
+    case 'ext3':
+    case 'ext4':
+      return extFreeSpace(image, volume, found.type);
+    case 'swap':
+      return swapFreeSpace(image, volume, found.label);
+    default:
+      return null;
+  }
+}
