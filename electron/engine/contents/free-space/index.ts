@@ -3,6 +3,7 @@
 // system without a reader (XFS, Btrfs, ...) gives null: its volume is kept whole.
 import { PROBE_BYTES, probeFileSystem } from '../file-systems';
 import { extFreeSpace } from './ext';
+import { fatFreeSpace } from './fat';
 import { swapFreeSpace } from './swap';
 import type { FreeSpace, Volume } from './volume';
 import type { DiskImage } from '../../image/disk-image';
@@ -20,6 +21,8 @@ export async function readFreeSpace(image: DiskImage, volume: Volume): Promise<F
     case 'ext3':
     case 'ext4':
       return extFreeSpace(image, volume, found.type);
+    case 'vfat':
+      return fatFreeSpace(image, volume);
     case 'swap':
       return swapFreeSpace(image, volume, found.label);
     default:

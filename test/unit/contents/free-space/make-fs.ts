@@ -69,3 +69,57 @@ export function within(inner: readonly ByteRange[], outer: readonly ByteRange[])
   }
   return true;
 }
+
+/** Whether `offset` lies in one of the sorted `ranges`. */
+export function inRanges(ranges: readonly ByteRange[], offset: number): boolean {
+  let lo = 0;
+  let hi = ranges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const r = ranges[mid]!;
+    if (r.offset + r.length <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  const r = ranges[lo];
+  return r !== undefined && r.offset <= offset && offset < r.offset + r.length;
+}
+
+/**
+ * Where the sectors of the given files of random data lie on the disk, found by their content (a 512-byte sector
+ * of random data is unique): an independent account of which bytes live and deleted files hold.
+ */
+export async function sectorsOf(
+  disk: string,
+  live: readonly string[],
+  deleted: readonly string[],
+): Promise<{ live: number[]; deleted: number[] }> {
+  const { readFile } = await import('node:fs/promises');
+  const keys = new Map<bigint, 'live' | 'deleted'>();
+  for (const [files, kind] of [
+    [live, 'live'],
+    [deleted, 'deleted'],
+  ] as const) {
+    for (const f of files) {
+      const bytes = await readFile(f);
+      for (let at = 0; at + 512 <= bytes.length; at += 512) keys.set(bytes.readBigUInt64LE(at), kind);
+    }
+  }
+  const found = { live: [] as number[], deleted: [] as number[] };
+  const handle = await open(disk, 'r');
+  try {
+    const chunk = Buffer.alloc(4 * MiB);
+    for (let position = 0; ; position += chunk.length) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      if (bytesRead === 0) break;
+      for (let at = 0; at + 512 <= bytesRead; at += 512) {
+        const key = chunk.readBigUInt64LE(at);
+        if (key === 0n) continue;
+        const kind = keys.get(key);
+        if (kind) found[kind].push(position + at);
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+  return found;
+}
