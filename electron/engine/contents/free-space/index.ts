@@ -2,6 +2,7 @@
 // The file system is found by the one probe (contents/file-systems.ts); each reader is one file here. A file
 // system without a reader (XFS, Btrfs, ...) gives null: its volume is kept whole.
 import { PROBE_BYTES, probeFileSystem } from '../file-systems';
+import { exfatFreeSpace } from './exfat';
 import { extFreeSpace } from './ext';
 import { fatFreeSpace } from './fat';
 import { swapFreeSpace } from './swap';
@@ -23,6 +24,8 @@ export async function readFreeSpace(image: DiskImage, volume: Volume): Promise<F
       return extFreeSpace(image, volume, found.type);
     case 'vfat':
       return fatFreeSpace(image, volume);
+    case 'exfat':
+      return exfatFreeSpace(image, volume);
     case 'swap':
       return swapFreeSpace(image, volume, found.label);
     default:
