@@ -5,6 +5,7 @@ import { PROBE_BYTES, probeFileSystem } from '../file-systems';
 import { exfatFreeSpace } from './exfat';
 import { extFreeSpace } from './ext';
 import { fatFreeSpace } from './fat';
+import { ntfsFreeSpace } from './ntfs';
 import { swapFreeSpace } from './swap';
 import type { FreeSpace, Volume } from './volume';
 import type { DiskImage } from '../../image/disk-image';
@@ -26,6 +27,8 @@ export async function readFreeSpace(image: DiskImage, volume: Volume): Promise<F
       return fatFreeSpace(image, volume);
     case 'exfat':
       return exfatFreeSpace(image, volume);
+    case 'ntfs':
+      return ntfsFreeSpace(image, volume);
     case 'swap':
       return swapFreeSpace(image, volume, found.label);
     default:
