@@ -13,7 +13,12 @@ import type { ByteRange } from '../../../../electron/engine/contents/free-space'
 export const MiB = 1024 * 1024;
 
 export function sh(command: string, args: string[], input?: string): string {
-  return execFileSync(command, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input });
+  return execFileSync(command, args, {
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+    input,
+    maxBuffer: 256 * MiB,
+  });
 }
 
 export function has(command: string): boolean {
