@@ -1,6 +1,8 @@
 // NTFS free space: $Bitmap (MFT record 6), its unnamed $DATA read through its data runs in bounded chunks, one bit
-// per cluster. Clean needs the dirty flag of $Volume's VOLUME_INFORMATION clear and no hibernation image in use.
+// per cluster. Clean needs the dirty flag of $Volume's VOLUME_INFORMATION clear, nothing to replay in $LogFile and
+// no hibernation image in use.
 import { hibernation } from './ntfs-hiberfile';
+import { journalState } from './ntfs-logfile';
 import { FS, attributes, fixedUp, readStream, unnamed } from './ntfs-records';
 import type { Attribute, NtfsGeometry } from './ntfs-records';
 import { RangeList, addClearBits, damaged, dataView, readVolume, u64le } from './volume';
@@ -82,7 +84,8 @@ export async function ntfsFreeSpace(image: DiskImage, volume: Volume): Promise<F
   const reason = dirty
     ? 'it is marked dirty (not cleanly unmounted, or Windows scheduled a check): run `chkdsk /f` in Windows ' +
       '(or boot Windows and shut it down fully), then compact again'
-    : await hibernation(image, volume, geometry, readRecord);
+    : ((await journalState(image, volume, geometry, readRecord)) ??
+      (await hibernation(image, volume, geometry, readRecord)));
   return {
     fileSystem: 'ntfs',
     label: label === '' ? null : label,
