@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { readFreeSpace } from '../../../../electron/engine/contents/free-space';
 import type { ByteRange } from '../../../../electron/engine/contents/free-space';
 import { useTempDirs } from '../../../helpers/temp-dir';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { MiB, has, merged, openRaw, randomFiles, sh, sparseFile } from './make-fs';
+import { canMount } from './mounted';
 
 const newTempDir = useTempDirs();
 const available = has('mkfs.ext4') && has('debugfs') && has('dumpe2fs');
@@ -106,6 +108,48 @@ describe.skipIf(!available)('ext free space matches dumpe2fs', () => {
 });
 
 describe.skipIf(!available)('ext not cleanly unmounted', () => {
+  it.skipIf(!canMount)(
+    'a copy taken while the kernel has it mounted needs recovery (dumpe2fs lists needs_recovery)',
+    async () => {
+      const dir = await newTempDir();
+      const image = join(dir, 'disk.img');
+      const copy = join(dir, 'copy.img');
+      const point = join(dir, 'mnt');
+      await sparseFile(image, 64 * MiB);
+      sh('mkfs.ext4', ['-F', '-q', image]);
+      await mkdir(point);
+      const device = sh('losetup', ['-f', '--show', image]).trim();
+      try {
+        sh('mount', [device, point]);
+        try {
+          await writeFile(join(point, 'live'), 'written while mounted');
+          sh('sync', []);
+          await copyFile(image, copy);
+        } finally {
+          sh('umount', [point]);
+        }
+      } finally {
+        sh('losetup', ['-d', device]);
+        await rm(point, { recursive: true });
+      }
+      expect(sh('dumpe2fs', ['-h', copy])).toMatch(/needs_recovery/);
+      const disk = await openRaw(copy);
+      try {
+        const found = await readFreeSpace(disk, { start: 0, size: 64 * MiB });
+        expect(found!.clean).toBe(false);
+        expect(found!.reason).toMatch(/journal recovery.*wsl --shutdown/);
+      } finally {
+        await disk.close();
+      }
+      const original = await openRaw(image);
+      try {
+        expect((await readFreeSpace(original, { start: 0, size: 64 * MiB }))!.clean).toBe(true);
+      } finally {
+        await original.close();
+      }
+    },
+  );
+
   const cases: readonly (readonly [string, string, RegExp])[] = [
     ['needs_recovery', 'feature needs_recovery', /journal recovery.*wsl --shutdown/],
     ['an orphan list', 'ssv last_orphan 12', /orphan/],
