@@ -48,7 +48,9 @@ export type EngineErrorCode =
   | 'QCOW2_BAD_HEADER'
   | 'QCOW2_BAD_TABLE'
   | 'QCOW2_BAD_CLUSTER'
-  | 'QCOW2_ENCRYPTED';
+  | 'QCOW2_ENCRYPTED'
+  /** A file system inside the disk is damaged or implausible: its free space cannot be read. */
+  | 'FS_DAMAGED';
 
 /** Codes the main process adds. */
 export type IpcOnlyErrorCode =
