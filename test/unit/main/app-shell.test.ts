@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { IMAGE_EXTENSIONS } from '../../../shared/formats';
 import type { JobInfo, JobOutcome } from '../../../shared/ipc-contract';
 import { OPEN_DIALOGS, SAVE_DIALOGS } from '../../../electron/main/dialog-options';
 import { unpackedPath } from '../../../electron/main/jobs/worker-path';
@@ -130,8 +131,12 @@ describe('packaging', () => {
     expect(unpackedPath('/work/main/out/main/job-worker.mjs')).toBe('/work/main/out/main/job-worker.mjs');
   });
 
-  it('electron-builder.yml associates .vhd and .vhdx, ships the addon unpacked, and builds every target', () => {
+  it('electron-builder.yml associates every image extension, ships the addon unpacked, and builds every target', () => {
     const yml = readFileSync(join(root, 'electron-builder.yml'), 'utf8');
+    const associated = [...yml.matchAll(/^\s+- ext: (.+)$/gm)].flatMap((m) =>
+      m[1]!.replace(/[[\]]/g, '').split(/,\s*/),
+    );
+    expect(new Set(associated)).toEqual(new Set(IMAGE_EXTENSIONS.map((e) => e.slice(1))));
     for (const text of [
       'productName: Platter',
       'appId: ',
