@@ -138,8 +138,8 @@ describe('what repair leaves alone', () => {
       await patch(damaged, 64 * 1024 + 100, Uint8Array.of(0xff));
       await patch(damaged, 128 * 1024 + 100, Uint8Array.of(0xff));
       const vhdx = await repairImage({ path: damaged, dryRun: true }).catch((e: unknown) => e);
-      expect(isPlatterError(vhdx, 'UNSUPPORTED')).toBe(true);
-      expect((vhdx as Error).message).toMatch(/VHDX/);
+      expect(isPlatterError(vhdx, 'VHDX_BAD_HEADER')).toBe(true);
+      expect((vhdx as Error).message).toMatch(/neither VHDX header is valid/);
     }
   });
 });
