@@ -87,6 +87,10 @@ describe('the handler table', () => {
       'wsl',
       'virtualpc',
       'virtualbox',
+      'vmware',
+      'esxi',
+      'kvm',
+      'proxmox',
       'qemu',
     ]);
     expect(errorOf(await call(h, 'app:info', { x: 1 })).code).toBe('INVALID_REQUEST');
