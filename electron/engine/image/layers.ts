@@ -72,20 +72,47 @@ export function layeredExtents(
       pushExtent(list, start, end - start, source);
       continue;
     }
-    let pos = start;
-    while (cursor < beneath.length && beneath[cursor]!.offset + beneath[cursor]!.length <= start) cursor++;
-    for (let i = cursor; i < beneath.length && pos < end; i++) {
-      const e = beneath[i]!;
-      if (e.offset >= end) break;
-      const from = Math.max(e.offset, pos);
-      const to = Math.min(e.offset + e.length, end);
-      pushExtent(list, pos, from - pos, 'zero');
-      pushExtent(list, from, to - from, e.kind);
-      pos = to;
-    }
-    pushExtent(list, pos, end - pos, 'zero');
+    cursor = pushBeneath(list, start, end, beneath, cursor);
   }
   return list;
+}
+
+/** A run of an image's own, in order: data, zeros, or whatever lies beneath (qcow2 and VMDK build theirs). */
+export interface LayerRun {
+  readonly offset: number;
+  readonly length: number;
+  readonly kind: BlockSource;
+}
+
+/** The image's extents from its own runs (sorted), with the parent's extents where a run reads beneath. */
+export function overlayExtents(own: Iterable<LayerRun>, beneath: readonly Extent[]): Extent[] {
+  const list: Extent[] = [];
+  let cursor = 0;
+  for (const run of own) {
+    if (run.kind === 'beneath') cursor = pushBeneath(list, run.offset, run.offset + run.length, beneath, cursor);
+    else pushExtent(list, run.offset, run.length, run.kind);
+  }
+  return list;
+}
+
+/**
+ * Pushes [start, end) as `beneath` reads it (zeros where it has no extent: past a smaller parent), looking from
+ * `cursor` on; returns where the next, later run should look from.
+ */
+function pushBeneath(list: Extent[], start: number, end: number, beneath: readonly Extent[], cursor: number): number {
+  let pos = start;
+  while (cursor < beneath.length && beneath[cursor]!.offset + beneath[cursor]!.length <= start) cursor++;
+  for (let i = cursor; i < beneath.length && pos < end; i++) {
+    const e = beneath[i]!;
+    if (e.offset >= end) break;
+    const from = Math.max(e.offset, pos);
+    const to = Math.min(e.offset + e.length, end);
+    pushExtent(list, pos, from - pos, 'zero');
+    pushExtent(list, from, to - from, e.kind);
+    pos = to;
+  }
+  pushExtent(list, pos, end - pos, 'zero');
+  return cursor;
 }
 
 /** Pushes the virtual run [start, start + length), held at `fileOffset` in the file, as the file's extents there. */

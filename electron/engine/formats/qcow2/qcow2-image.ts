@@ -1,9 +1,9 @@
 // A qcow2 image read as its active state: each guest cluster through the L1 and L2 tables to a host cluster, a
 // compressed cluster, zeros, or the backing file (opened through the parent opener, of any format).
 import { namingPath } from '../../errors';
-import { checkReadRange, pushExtent } from '../../image/disk-image';
+import { checkReadRange } from '../../image/disk-image';
 import type { DiskImage, Extent } from '../../image/disk-image';
-import { readBeneath } from '../../image/layers';
+import { overlayExtents, readBeneath } from '../../image/layers';
 import type { RandomAccessFile } from '../../io/random-access-file';
 import { view } from '../fields';
 import { decompressCluster } from './decompress';
@@ -198,7 +198,7 @@ export class Qcow2Image implements DiskImage {
         pushRun(own, start, end - start, as);
       }),
     );
-    return overlay(own, beneath);
+    return overlayExtents(own, beneath);
   }
 
   async close(): Promise<void> {
@@ -222,30 +222,4 @@ function pushRun(runs: Run[], offset: number, length: number, kind: Run['kind'])
   const last = runs[runs.length - 1];
   if (last && last.kind === kind && last.offset + last.length === offset) last.length += length;
   else if (length > 0) runs.push({ offset, length, kind });
-}
-
-/** This image's runs, with the parent's extents where a run reads beneath (zeros past a smaller parent). */
-function overlay(own: readonly Run[], beneath: readonly Extent[]): Extent[] {
-  const list: Extent[] = [];
-  let cursor = 0;
-  for (const run of own) {
-    const end = run.offset + run.length;
-    if (run.kind !== 'beneath') {
-      pushExtent(list, run.offset, run.length, run.kind);
-      continue;
-    }
-    let pos = run.offset;
-    while (cursor < beneath.length && beneath[cursor]!.offset + beneath[cursor]!.length <= pos) cursor++;
-    for (let i = cursor; i < beneath.length && pos < end; i++) {
-      const e = beneath[i]!;
-      if (e.offset >= end) break;
-      const from = Math.max(e.offset, pos);
-      const to = Math.min(e.offset + e.length, end);
-      pushExtent(list, pos, from - pos, 'zero');
-      pushExtent(list, from, to - from, e.kind);
-      pos = to;
-    }
-    pushExtent(list, pos, end - pos, 'zero');
-  }
-  return list;
 }

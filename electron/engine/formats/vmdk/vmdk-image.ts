@@ -1,9 +1,9 @@
 // A VMDK read as one disk: its extents one after another, and for a delta link (a snapshot) its parent beneath
 // what its sparse extents do not hold.
 import { PlatterError } from '../../errors';
-import { checkReadRange, pushExtent } from '../../image/disk-image';
+import { checkReadRange } from '../../image/disk-image';
 import type { DiskImage, Extent } from '../../image/disk-image';
-import { readBeneath } from '../../image/layers';
+import { overlayExtents, readBeneath } from '../../image/layers';
 import { RandomAccessFile } from '../../io/random-access-file';
 import type { ParentOpener } from '../driver';
 import { NO_PARENT_CID } from './descriptor';
@@ -74,27 +74,7 @@ export class VmdkImage implements DiskImage {
 
   async extents(): Promise<Extent[]> {
     const beneath = this.parent ? await this.parent.extents() : [];
-    const list: Extent[] = [];
-    let cursor = 0;
-    for (const run of await this.ownRuns()) {
-      const end = run.offset + run.length;
-      if (run.kind !== 'beneath') {
-        pushExtent(list, run.offset, run.length, run.kind);
-        continue;
-      }
-      let pos = run.offset;
-      while (cursor < beneath.length && beneath[cursor]!.offset + beneath[cursor]!.length <= pos) cursor++;
-      for (let i = cursor; i < beneath.length && pos < end; i++) {
-        const e = beneath[i]!;
-        if (e.offset >= end) break;
-        const to = Math.min(e.offset + e.length, end);
-        pushExtent(list, pos, Math.max(e.offset, pos) - pos, 'zero');
-        pushExtent(list, Math.max(e.offset, pos), to - Math.max(e.offset, pos), e.kind);
-        pos = to;
-      }
-      pushExtent(list, pos, end - pos, 'zero');
-    }
-    return list;
+    return overlayExtents(await this.ownRuns(), beneath);
   }
 
   async close(): Promise<void> {
