@@ -222,8 +222,11 @@ export interface VmdkExtentDetails {
   readonly access: string;
   readonly type: string;
   readonly sectors: number;
+  /** Null for ZERO and NOACCESS extents. */
   readonly file: string | null;
+  /** Flat extents: the byte in the file where the extent starts. */
   readonly fileOffset: number;
+  /** Sparse extents: the header's fields. */
   readonly sparse: {
     readonly header: 'KDMV' | 'COWD';
     readonly version: number;

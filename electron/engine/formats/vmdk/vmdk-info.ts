@@ -13,27 +13,13 @@ import { SparseExtent } from './sparse-extent';
 import { VmdkImage, findVmdkParent, hasParent, readVmdkCid } from './vmdk-image';
 import { readVmdkStructure } from './vmdk-structure';
 import type { VmdkStructure } from './vmdk-structure';
+import type { VmdkExtentDetails } from '../../../../shared/image';
 
 /** More blocks than this and a block of the map is a whole grain table's span, not one grain. */
 const MAX_MAP_BLOCKS = 1 << 21;
 
-export interface VmdkExtentInfo {
-  readonly access: string;
-  readonly type: string;
-  readonly sectors: number;
-  /** Null for ZERO and NOACCESS extents. */
-  readonly file: string | null;
-  /** Flat extents: the byte in the file where the extent starts. */
-  readonly fileOffset: number;
-  /** Sparse extents: the header's fields. */
-  readonly sparse: {
-    readonly header: 'KDMV' | 'COWD';
-    readonly version: number;
-    readonly grainSize: number;
-    readonly compressed: boolean;
-    readonly capacity: number;
-  } | null;
-}
+/** One extent the descriptor lists (the Image view's type: shared/image.ts). */
+export type VmdkExtentInfo = VmdkExtentDetails;
 
 export interface VmdkInfo {
   readonly path: string;
