@@ -72,6 +72,27 @@ function levelOf({ path, driver, description: d }: DescribedImage): ChainLevel {
   };
 }
 
+/** A raw file as the base of a chain (a qcow2's backing file may be one), or null when it has a structure. */
+async function rawBase(path: string): Promise<ChainLevel | null> {
+  const file = await RandomAccessFile.open(path);
+  try {
+    const driver = await probeFormat(file);
+    if (driver.describe) return null;
+    const size = file.size;
+    return {
+      path,
+      format: driver.format,
+      diskType: 'fixed',
+      uuid: '',
+      virtualSize: size,
+      fileSize: size,
+      allocatedBytes: size,
+    };
+  } finally {
+    await file.close();
+  }
+}
+
 /** Walks from an already described image down its parents, stopping at a missing parent, a loop or the depth limit. */
 export async function walkChain(first: DescribedImage): Promise<Chain> {
   const levels: ChainLevel[] = [levelOf(first)];
@@ -101,6 +122,8 @@ export async function walkChain(first: DescribedImage): Promise<Chain> {
     }
     seen.add(real);
     try {
+      const base = await rawBase(parent.resolvedPath);
+      if (base) return { levels: [...levels, base], broken: null };
       current = await describeImage(parent.resolvedPath);
     } catch (err) {
       return stop(toIpcError(err));
