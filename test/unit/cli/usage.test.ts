@@ -144,7 +144,11 @@ describe('mistyped command lines', () => {
   it.each([
     ['--type', 'sparse', 'use --type fixed or --type dynamic'],
     ['--format', 'qed', 'use --format qcow2, --format raw, --format vdi, --format vhd, --format vhdx or --format vmdk'],
-    ['--preset', 'aws', 'use one of azure, hyperv, hyperv-vhd, wsl, virtualpc, virtualbox, vmware, esxi, kvm, proxmox, qemu'],
+    [
+      '--preset',
+      'aws',
+      'use one of azure, hyperv, hyperv-vhd, wsl, virtualpc, virtualbox, vmware, esxi, kvm, proxmox, qemu',
+    ],
   ])('convert %s %j: names the value and says what to use', async (option, value, remedy) => {
     const r = await cli('convert', 'in.img', 'out.vhd', option, value);
     expectUsageError(r);
