@@ -46,16 +46,20 @@ export interface DescribedImage {
   readonly description: Description;
 }
 
-/** Reads the headers of the image at `path` through its driver; raw files are refused (they have none). */
-export async function describeImage(path: string, rawRemedy?: string): Promise<DescribedImage> {
-  const absolute = resolve(path);
-  const file = await RandomAccessFile.open(absolute);
-  let driver: FormatDriver;
+/** The driver whose signature the file at `path` carries, and the file's size. */
+async function probeAt(path: string): Promise<{ driver: FormatDriver; size: number }> {
+  const file = await RandomAccessFile.open(path);
   try {
-    driver = await probeFormat(file);
+    return { driver: await probeFormat(file), size: file.size };
   } finally {
     await file.close();
   }
+}
+
+/** Reads the headers of the image at `path` through its driver; raw files are refused (they have none). */
+export async function describeImage(path: string, rawRemedy?: string): Promise<DescribedImage> {
+  const absolute = resolve(path);
+  const { driver } = await probeAt(absolute);
   if (!driver.describe) throw notAnImage(absolute, rawRemedy);
   return { path: absolute, driver, description: await driver.describe(absolute) };
 }
@@ -72,25 +76,17 @@ function levelOf({ path, driver, description: d }: DescribedImage): ChainLevel {
   };
 }
 
-/** A raw file as the base of a chain (a qcow2's backing file may be one), or null when it has a structure. */
-async function rawBase(path: string): Promise<ChainLevel | null> {
-  const file = await RandomAccessFile.open(path);
-  try {
-    const driver = await probeFormat(file);
-    if (driver.describe) return null;
-    const size = file.size;
-    return {
-      path,
-      format: driver.format,
-      diskType: 'fixed',
-      uuid: '',
-      virtualSize: size,
-      fileSize: size,
-      allocatedBytes: size,
-    };
-  } finally {
-    await file.close();
-  }
+/** A raw file as the base of a chain (a qcow2's backing file may be one): every byte its own. */
+function rawLevel(path: string, driver: FormatDriver, size: number): ChainLevel {
+  return {
+    path,
+    format: driver.format,
+    diskType: 'fixed',
+    uuid: '',
+    virtualSize: size,
+    fileSize: size,
+    allocatedBytes: size,
+  };
 }
 
 /** Walks from an already described image down its parents, stopping at a missing parent, a loop or the depth limit. */
@@ -122,9 +118,10 @@ export async function walkChain(first: DescribedImage): Promise<Chain> {
     }
     seen.add(real);
     try {
-      const base = await rawBase(parent.resolvedPath);
-      if (base) return { levels: [...levels, base], broken: null };
-      current = await describeImage(parent.resolvedPath);
+      const path = resolve(parent.resolvedPath);
+      const { driver, size } = await probeAt(path);
+      if (!driver.describe) return { levels: [...levels, rawLevel(path, driver, size)], broken: null };
+      current = { path, driver, description: await driver.describe(path) };
     } catch (err) {
       return stop(toIpcError(err));
     }

@@ -13,7 +13,7 @@ import { SparseExtent } from './sparse-extent';
 import { VmdkImage, findVmdkParent, hasParent, readVmdkCid } from './vmdk-image';
 import { readVmdkStructure } from './vmdk-structure';
 import type { VmdkStructure } from './vmdk-structure';
-import type { VmdkExtentDetails } from '../../../../shared/image';
+import type { Geometry, VmdkDetails, VmdkExtentDetails } from '../../../../shared/image';
 
 /** More blocks than this and a block of the map is a whole grain table's span, not one grain. */
 const MAX_MAP_BLOCKS = 1 << 21;
@@ -32,14 +32,11 @@ export interface VmdkInfo {
   readonly descriptorPath: string;
   readonly descriptorEmbedded: boolean;
   /** Read from inside an OVA: the member read (the OVA's first disk) and every disk it holds. */
-  readonly ova: {
-    readonly disk: string;
-    readonly disks: readonly { readonly name: string; readonly size: number }[];
-  } | null;
+  readonly ova: VmdkDetails['ova'];
   readonly cid: string | null;
   readonly parentCid: string;
   readonly adapterType: string | null;
-  readonly geometry: { readonly cylinders: number; readonly heads: number; readonly sectorsPerTrack: number } | null;
+  readonly geometry: Geometry | null;
   readonly hwVersion: string | null;
   readonly extents: readonly VmdkExtentInfo[];
   /** The first sparse extent's grain size; null when every extent is flat. */
