@@ -7,7 +7,8 @@ export const FORMAT_EXTENSIONS = {
   vhd: ['.vhd'],
   vhdx: ['.vhdx', '.avhdx'],
   vdi: ['.vdi'],
-  vmdk: ['.vmdk'],
+  // An OVA is read as the VMDK inside it, and written as an appliance holding one.
+  vmdk: ['.vmdk', '.ova'],
   qcow2: ['.qcow2', '.qcow'],
   raw: ['.img', '.raw', '.bin', '.iso', '.dd'],
 } as const;
@@ -24,8 +25,6 @@ export const IMAGE_EXTENSIONS: readonly string[] = [
   ...FORMAT_EXTENSIONS.vdi,
   ...FORMAT_EXTENSIONS.vmdk,
   ...FORMAT_EXTENSIONS.qcow2,
-  // An OVA opens as the VMDK inside it (it is never written: no format names new files so).
-  '.ova',
 ];
 export const RAW_EXTENSIONS: readonly string[] = FORMAT_EXTENSIONS.raw;
 

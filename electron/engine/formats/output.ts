@@ -26,6 +26,8 @@ export interface OutputRequest {
   readonly adapter?: string;
   /** Write the data compressed (`--compress`), for the formats whose output lists it in `formatOptions`. */
   readonly compress?: boolean;
+  /** The new file's name: a VMDK named .ova is packaged as an appliance. */
+  readonly fileName?: string;
 }
 
 /** Options only some formats take: each output driver lists those it reads. */
@@ -45,6 +47,8 @@ export interface OutputLayout {
   readonly adapter?: string;
   /** The data is written compressed. */
   readonly compress?: boolean;
+  /** The disk is packaged as an OVA: its OVF descriptor, the disk and a manifest in one tar. */
+  readonly appliance?: boolean;
 }
 
 export interface Written {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { PlatterError } from '../errors';
 import type { FormatDriver } from '../formats/driver';
 import type { OutputDriver } from '../formats/output';
 import type { DiskType } from '../formats/vhd/footer';
-import { driverFor, driverNamedBy, settleLayout } from '../formats/table';
+import { driverFor, driverNamedBy, joinedWithOr, settleLayout, writtenFormats } from '../formats/table';
 import type { DiskImage, ImageFormat } from '../image/disk-image';
 import { openImage, openImageAs } from '../image/open-image';
 import type { RandomAccessFile } from '../io/random-access-file';
@@ -71,7 +71,9 @@ export function outputDriverFor(
     throw new PlatterError(
       'BAD_ARGUMENT',
       `cannot tell the output format from the name ${path}`,
-      'name it .vhd, .vhdx, .img or .raw, or give --format vhd|vhdx|raw',
+      `name it ${joinedWithOr(writtenFormats().flatMap((d) => d.extensions))}, or give --format ${writtenFormats()
+        .map((d) => d.format)
+        .join('|')}`,
     );
   if (preset && driverFor(preset.format) !== driver)
     throw new PlatterError(
@@ -83,7 +85,7 @@ export function outputDriverFor(
     throw new PlatterError(
       'UNSUPPORTED',
       `Platter cannot write ${driver.name} images yet`,
-      'convert to VHD, VHDX or raw',
+      `convert to ${joinedWithOr(writtenFormats().map((d) => d.name))}`,
     );
   return driver as FormatDriver & { output: OutputDriver };
 }
@@ -132,6 +134,7 @@ async function convertOpened(
     ...(options.physicalSectorSize !== undefined && { physicalSectorSize: options.physicalSectorSize }),
     ...(options.subformat !== undefined && { subformat: options.subformat }),
     ...(options.adapter !== undefined && { adapter: options.adapter }),
+    fileName: basename(options.output),
     ...(options.compress !== undefined && { compress: options.compress }),
   });
   const { virtualSize } = layout;

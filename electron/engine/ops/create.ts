@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { PlatterError } from '../errors';
 import type { FormatDriver } from '../formats/driver';
 import type { OutputDriver } from '../formats/output';
@@ -64,6 +64,7 @@ export async function createImage(options: CreateOptions, control: JobControl = 
     ...(options.physicalSectorSize !== undefined && { physicalSectorSize: options.physicalSectorSize }),
     ...(options.subformat !== undefined && { subformat: options.subformat }),
     ...(options.adapter !== undefined && { adapter: options.adapter }),
+    fileName: basename(options.path),
   });
   let identity: string | null = null;
   await writeNewFile(

@@ -81,12 +81,13 @@ describe('dialogs', () => {
       'avhdx',
       'vdi',
       'vmdk',
+      'ova',
       'qcow2',
       'qcow',
-      'ova',
     ]);
     expect(OPEN_DIALOGS.source.filters[0]!.extensions).toEqual(expect.arrayContaining(['vhd', 'img', 'raw', 'iso']));
     expect(SAVE_DIALOGS.vhd.filters).toEqual([{ name: 'VHD image', extensions: ['vhd'] }]);
+    expect(SAVE_DIALOGS.vmdk.filters).toEqual([{ name: 'VMDK image', extensions: ['vmdk', 'ova'] }]);
     expect(SAVE_DIALOGS.raw.filters[0]!.extensions).toContain('img');
   });
 });

@@ -5,6 +5,7 @@ import { PlatterError } from '../../errors';
 import { writeBlockContent } from '../../ops/write-content';
 import { alignUp } from '../fields';
 import type { OutputDriver, OutputLayout, OutputRequest } from '../output';
+import { isOvaName, writeOva } from './ova-package';
 import { ADAPTERS, DEFAULT_ADAPTER, newDescriptor } from './new-descriptor';
 import type { Adapter } from './new-descriptor';
 import { SECTOR } from './sparse-header';
@@ -62,6 +63,13 @@ export const vmdkOutput: OutputDriver = {
   formatOptions: ['subformat', 'adapter'],
   layout(request) {
     checkRequest(request);
+    const appliance = request.fileName !== undefined && isOvaName(request.fileName);
+    if (appliance && request.subformat !== undefined && subformatOf(request.subformat) !== 'stream-optimized')
+      refuse(
+        `--subformat ${request.subformat}`,
+        'a .vmdk output',
+        'leave out --subformat: an OVA holds a stream-optimized VMDK, the one OVF import takes',
+      );
     const size = request.preset ? request.preset.roundSize(request.size) : request.size;
     const virtualSize = request.roundUp ? alignUp(size, SECTOR) : size;
     const max = OUTPUT_OPTIONS.vmdk.maxSize;
@@ -79,12 +87,14 @@ export const vmdkOutput: OutputDriver = {
       logicalSectorSize: 512,
       physicalSectorSize: 512,
       // A preset (vmware, esxi) names its subformat; --subformat given with it wins.
-      subformat: subformatOf(request.subformat ?? request.preset?.subformat),
+      subformat: appliance ? 'stream-optimized' : subformatOf(request.subformat ?? request.preset?.subformat),
       adapter: adapterOf(request.adapter),
+      appliance,
     };
     return layout;
   },
   async write(file, source, l, pump) {
+    if (l.appliance) return writeOva(file, source, l.virtualSize, adapterOf(l.adapter), pump);
     const subformat = subformatOf(l.subformat);
     const createType = SUBFORMATS[subformat];
     const sectors = l.virtualSize / SECTOR;

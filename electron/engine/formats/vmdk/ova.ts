@@ -15,7 +15,7 @@ export interface ExtentFile {
   close(): Promise<void>;
 }
 
-const BLOCK = 512;
+export const BLOCK = 512;
 /** More members than any OVA has; each is a 512-byte header read. */
 const MAX_MEMBERS = 4096;
 
@@ -26,6 +26,14 @@ export interface TarMember {
   readonly size: number;
 }
 
+/** A member's size: octal, or (GNU tar, for members of 8 GiB and more) base-256 behind a 0x80 byte. */
+function memberSize(header: Uint8Array): number | null {
+  if (header[124] !== 0x80) return octal(header, 124, 12);
+  let size = 0;
+  for (let i = 125; i < 136; i++) size = size * 256 + header[i]!;
+  return Number.isSafeInteger(size) ? size : null;
+}
+
 function octal(header: Uint8Array, at: number, length: number): number | null {
   const text = ascii(header, at, length)
     .replace(/[\0 ]+$/, '')
@@ -33,12 +41,16 @@ function octal(header: Uint8Array, at: number, length: number): number | null {
   return /^[0-7]{1,12}$/.test(text) ? parseInt(text, 8) : null;
 }
 
-/** Whether `header` is a ustar header whose checksum holds (the unsigned sum, the checksum field as spaces). */
-function isTarHeader(header: Uint8Array): boolean {
-  if (header.length < BLOCK || ascii(header, 257, 5) !== 'ustar') return false;
+/** A ustar header's checksum: the unsigned sum of its bytes, the checksum field counted as spaces. */
+export function tarChecksum(header: Uint8Array): number {
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
-  return octal(header, 148, 8) === sum;
+  return sum;
+}
+
+/** Whether `header` is a ustar header whose checksum holds. */
+function isTarHeader(header: Uint8Array): boolean {
+  return header.length >= BLOCK && ascii(header, 257, 5) === 'ustar' && octal(header, 148, 8) === tarChecksum(header);
 }
 
 function nameOf(header: Uint8Array): string {
@@ -71,7 +83,7 @@ export async function tarMembers(file: ExtentFile): Promise<TarMember[]> {
     const header = await file.readAt(at, BLOCK);
     if (header.every((b) => b === 0)) break; // the end-of-archive blocks
     if (!isTarHeader(header)) throw badOva(file.path, `has a damaged tar header at byte ${at}`);
-    const size = octal(header, 124, 12);
+    const size = memberSize(header);
     if (size === null || at + BLOCK + size > file.size)
       throw badOva(file.path, `has a member at byte ${at} that passes the end of the file`);
     const type = String.fromCharCode(header[156]!);

@@ -1,9 +1,9 @@
 // Writes a new stream-optimized VMDK in one pass, as VMware's OVF export lays one out: the header (its GD offset
 // GD_AT_END), the descriptor, then each grain holding data deflated behind its marker, each grain table behind its
 // marker once its span is past, the grain directory behind its marker, the footer (the header again, with the GD
-// offset), and the end-of-stream marker. Grains of zeros are not written (their entries stay 0).
+// offset), and the end-of-stream marker. Grains of zeros are not written (their entries stay 0). Every byte goes
+// out in order, the head first (it does not depend on what follows), so an OVA can hash the disk as it is written.
 import { deflateSync } from 'node:zlib';
-import type { RandomAccessFile } from '../../io/random-access-file';
 import type { BlockWriter } from '../../ops/write-content';
 import { alignUp } from '../fields';
 import { COMPRESS_DEFLATE, FLAG_COMPRESSED, FLAG_MARKERS, FLAG_VALID_NEWLINE, SECTOR } from './sparse-header';
@@ -30,6 +30,13 @@ function littleEndian(table: Uint32Array): Uint8Array {
   return bytes;
 }
 
+/** Where the stream goes: the new file, or the disk's place inside an OVA. */
+export interface StreamTarget {
+  write(bytes: Uint8Array, position: number): Promise<void>;
+  truncate(length: number): Promise<void>;
+  readonly size: number;
+}
+
 export class StreamVmdkWriter implements BlockWriter {
   readonly blockSize = GRAIN_SECTORS * SECTOR;
   private readonly gd: Uint32Array;
@@ -40,19 +47,19 @@ export class StreamVmdkWriter implements BlockWriter {
   private grain: Uint8Array | null = null;
   private grainIndex = -1;
   /** The next free sector. */
-  private next: number;
+  private next = 0;
   /** Writes are chained: each starts as its call is made, in order. */
   private tail: Promise<void> = Promise.resolve();
   private readonly header: NewSparseHeader;
 
   constructor(
-    private readonly file: RandomAccessFile,
+    private readonly file: StreamTarget,
     capacity: number,
-    private readonly descriptor: string,
+    descriptor: string,
   ) {
     this.gd = new Uint32Array(Math.ceil(Math.ceil(capacity / GRAIN_SECTORS) / GTES_PER_GT));
     const descSectors = descriptorSectors(descriptor);
-    this.next = Math.max(GRAIN_SECTORS, 1 + descSectors);
+    const overheadSectors = Math.max(GRAIN_SECTORS, 1 + descSectors);
     this.header = {
       version: 3,
       flags: FLAG_VALID_NEWLINE | FLAG_COMPRESSED | FLAG_MARKERS,
@@ -62,9 +69,13 @@ export class StreamVmdkWriter implements BlockWriter {
       descriptorSectors: descSectors,
       rgdOffset: 0,
       gdOffset: null,
-      overheadSectors: this.next,
+      overheadSectors,
       compressAlgorithm: COMPRESS_DEFLATE,
     };
+    const head = new Uint8Array(overheadSectors * SECTOR);
+    head.set(serializeKdmvHeader(this.header));
+    head.set(new TextEncoder().encode(descriptor), SECTOR);
+    this.append(head);
   }
 
   private append(bytes: Uint8Array): number {
@@ -125,10 +136,6 @@ export class StreamVmdkWriter implements BlockWriter {
     this.append(marker(1, MARKER_FOOTER));
     this.append(serializeKdmvHeader({ ...this.header, gdOffset }));
     this.append(new Uint8Array(SECTOR)); // end of stream
-    const head = new Uint8Array(this.header.overheadSectors * SECTOR);
-    head.set(serializeKdmvHeader(this.header));
-    head.set(new TextEncoder().encode(this.descriptor), SECTOR);
-    this.tail = this.tail.then(() => this.file.write(head, 0));
     await this.tail;
     await this.file.truncate(this.next * SECTOR);
     return this.file.size;
