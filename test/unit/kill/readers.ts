@@ -15,11 +15,11 @@ import { pyvhdiChainHash, qemuCheckProblems, qemuContentHash, runStatus, tools }
 
 /**
  * An image a test watches: a VHD (read by all three), a differencing VHDX (see vhdxChildReadings), a VDI (qemu-img
- * and Platter: libvhdi reads none) or a raw file.
+ * and Platter: libvhdi reads none), an OVA (GNU tar lists it, Platter reads the disk inside) or a raw file.
  */
 export interface Watched {
   readonly path: string;
-  readonly format: 'vhd' | 'vhdx' | 'vhdx-child' | 'vdi' | 'raw';
+  readonly format: 'vhd' | 'vhdx' | 'vhdx-child' | 'vdi' | 'ova' | 'raw';
   /**
    * libvhdi reads only this many bytes of a differencing VHDX: it reads a child's zero blocks from the parent, and
    * fails past the end of a parent smaller than its child (a child grown).
@@ -161,9 +161,18 @@ export async function readImage(image: Watched, scratch: string, platter = true)
   if (!(await exists(image.path))) {
     const absent = { value: ABSENT };
     if (image.format === 'vdi') return { 'qemu-img': absent, platter: absent };
+    if (image.format === 'ova') return { tar: absent, platter: absent };
     return image.format === 'raw' ? { bytes: absent } : { 'qemu-img': absent, libvhdi: absent, platter: absent };
   }
   if (image.format === 'raw') return { bytes: { value: await sha256File(image.path) } };
+  if (image.format === 'ova') {
+    const listing = await runStatus('tar', ['tf', image.path]);
+    const readings: Record<string, Reading> = {
+      tar: listing.code === 0 ? { value: listing.stdout.trim().replace(/\n/g, ', ') } : failedReading(listing.stderr),
+    };
+    if (platter) readings.platter = await platterReading(image.path);
+    return readings;
+  }
   if (image.format === 'vdi') {
     const readings: Record<string, Reading> = { 'qemu-img': await qemuReading(image.path, scratch, 'vdi') };
     if (platter) readings.platter = await platterReading(image.path);

@@ -22,7 +22,7 @@ export function outputRow(
       const { source, output, args, expected, keep } = await make(dir);
       return {
         args,
-        watched: [{ path: output, format: output.endsWith('.vhd') ? 'vhd' : 'raw' }],
+        watched: [{ path: output, format: output.endsWith('.vhd') ? 'vhd' : output.endsWith('.ova') ? 'ova' : 'raw' }],
         sources: [source],
         products: [source, output, ...keep],
         rerun: async () => {

@@ -33,4 +33,20 @@ export const CONVERT_ROWS: readonly KillRow[] = [
     const args = ['convert', path, output, '--quiet'];
     return { source: path, output, args, expected: await sha256File(raw), keep: [raw] };
   }),
+
+  outputRow('convert raw to OVA', 4, async (dir) => {
+    const source = join(dir, 'disk.img');
+    await writeRaw(source, 8 * MiB, [
+      [0, 200 * KiB],
+      [3 * MiB, MiB],
+    ]);
+    const output = join(dir, 'out.ova');
+    return {
+      source,
+      output,
+      args: ['convert', source, output, '--quiet'],
+      expected: await sha256File(source),
+      keep: [],
+    };
+  }),
 ];

@@ -82,6 +82,9 @@ export class StreamVmdkWriter implements BlockWriter {
     const at = this.next;
     this.next += bytes.length / SECTOR;
     this.tail = this.tail.then(() => this.file.write(bytes, at * SECTOR));
+    // A failed write is reported by the next writeData or finish, whoever awaits the chain; until then (the head is
+    // written before any grain) it must not count as unhandled. Writes chained after it are skipped.
+    this.tail.catch(() => {});
     return at;
   }
 
