@@ -6,7 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import type { DiskOwner, FoundDisk, FoundDisks } from '../../../shared/found-disks';
 import { fromFsError, isPlatterError } from '../errors';
 import { ipcError, toIpcError } from '../ipc-error';
-import type { JobControl } from '../ops/progress';
+import type { JobControl, Progress } from '../ops/progress';
 import { engineDiskReader } from './disk-facts';
 import type { DiskReader } from './disk-facts';
 import type { RegistryReader } from './reg-query';
@@ -38,6 +38,8 @@ export interface FindOptions {
   /** Work out what compacting each disk would reclaim (reads every allocated block of it). Default true. */
   readonly estimate?: boolean;
   readonly signal?: AbortSignal;
+  /** The estimate's progress, disk by disk. */
+  readonly onProgress?: (progress: Progress) => void;
 }
 
 export const NOT_WINDOWS_NOTE =
@@ -163,7 +165,10 @@ async function describe(c: Candidate, reader: DiskReader, fs: DiscoveryFs, optio
     const virtualSize = await reader.virtualSize(c.path);
     const ready = { ...c, ...sizes, virtualSize, status: 'ready' as const };
     if (options.estimate === false) return { ...ready, reclaimable: null, problem: null };
-    const control: JobControl = options.signal ? { signal: options.signal } : {};
+    const control: JobControl = {
+      ...(options.signal && { signal: options.signal }),
+      ...(options.onProgress && { onProgress: options.onProgress }),
+    };
     try {
       return { ...ready, reclaimable: await reader.reclaimable(c.path, control), problem: null };
     } catch (err) {
