@@ -36,9 +36,12 @@ function grantChain(grants: PathGrants, details: ImageDetails): ImageDetails {
   return details;
 }
 
-/** The disks main found in the user's own registry and profile are the user's to open and compact. */
+/**
+ * The disks main found in the user's own registry and profile are the user's to open and compact. Not a missing
+ * one: a grant also lets a job create a file there, and nothing the user chose is there.
+ */
 function grantFound(grants: PathGrants, found: FoundDisks): FoundDisks {
-  grants.grant(found.disks.map((disk) => disk.path));
+  grants.grant(found.disks.filter((disk) => disk.status !== 'missing').map((disk) => disk.path));
   return found;
 }
 

@@ -28,6 +28,7 @@ describe('disks:list-wsl', () => {
     const base = join(dir, 'Ubuntu');
     const disk = join(base, 'ext4.vhdx');
     await mkdir(base);
+    await mkdir(join(dir, 'gone'));
     await writeRaw(join(dir, 'disk.img'), 16 * MiB, [[0, MiB]]);
     await convertImage({ input: join(dir, 'disk.img'), output: disk, blockSize: MiB });
     await run('qemu-io', ['-f', 'vhdx', '-c', `write -P 0 ${4 * MiB} ${2 * MiB}`, disk]);
@@ -35,6 +36,10 @@ describe('disks:list-wsl', () => {
       {
         path: 'HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Lxss\\{1}',
         values: { DistributionName: 'Ubuntu', BasePath: base },
+      },
+      {
+        path: 'HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Lxss\\{2}',
+        values: { DistributionName: 'Gone', BasePath: join(dir, 'gone') },
       },
     ];
     const find = () =>
@@ -53,7 +58,11 @@ describe('disks:list-wsl', () => {
     const found = value(await h.handlers['disks:list-wsl'](undefined));
     expect(found.disks.map((d) => [d.name, d.path, d.status, d.reclaimable])).toEqual([
       ['Ubuntu', disk, 'ready', null],
+      ['Gone', join(dir, 'gone', 'ext4.vhdx'), 'missing', null],
     ]);
+    // A disk that is not there is not granted: a job could otherwise create a file in its place.
+    const create = { op: 'create', path: join(dir, 'gone', 'ext4.vhdx'), size: MiB } as const;
+    expect(errorOf(await h.handlers['job:start'](create)).code).toBe('UNTRUSTED_PATH');
     expect(value(await h.handlers['image:info']({ path: disk })).virtualSize).toBe(16 * MiB);
     const { jobId } = value(await h.handlers['job:start']({ op: 'compact', path: disk, dryRun: true }));
     const outcome = await waitDone(h, jobId);
