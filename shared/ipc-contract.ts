@@ -4,11 +4,13 @@ import type { ImageFormatName } from './formats';
 // against shared/ipc-schemas.ts (one schema per channel); the runtime allow-lists below use `satisfies`, so a
 // channel cannot be added on one side only.
 import type { IpcResult } from './errors';
+import type { FoundDisks } from './found-disks';
 import type { CheckReport, DetectResult, ImageDetails, RecentImage } from './image';
 import type { JobId, JobInfo, JobOutcome, JobProgress, JobRequest } from './jobs';
 import type { PresetName } from './units';
 
 export type * from './errors';
+export type * from './found-disks';
 export type * from './image';
 export type * from './jobs';
 export { BLOCK_STATE_CHARS } from './image';
@@ -97,6 +99,11 @@ export interface Invoke {
   'shell:show-in-folder': { req: PathRequest; res: NoRequest };
   'settings:get': { req: NoRequest; res: Settings };
   'settings:set': { req: Partial<Settings>; res: Settings };
+  /**
+   * The WSL distributions' and Docker Desktop's disks (Windows; elsewhere none, with a note), sized from their
+   * headers; what compacting would reclaim is a compact dry-run job per disk. Main grants the disks it names.
+   */
+  'disks:list-wsl': { req: NoRequest; res: FoundDisks };
 }
 
 export type MenuCommand = 'open' | 'create' | 'convert' | 'compact' | 'check' | 'show-jobs' | 'about';
@@ -156,6 +163,7 @@ export const INVOKE_METHODS = {
   'shell:show-in-folder': 'showInFolder',
   'settings:get': 'getSettings',
   'settings:set': 'setSettings',
+  'disks:list-wsl': 'listWslDisks',
 } as const satisfies { readonly [C in InvokeChannel]: string };
 
 /** The preload's subscribe method for each event channel; also the runtime allow-list of events. */

@@ -123,6 +123,7 @@ export const INVOKE_SCHEMAS = {
     verifyAfterConvert: v.exactOptional(v.boolean()),
     notifyWhenDone: v.exactOptional(v.boolean()),
   }),
+  'disks:list-wsl': noRequest,
 } satisfies { readonly [C in InvokeChannel]: v.GenericSchema<unknown, InvokeRequest<C>> };
 
 /** Paths one drop may report: more than anyone drags at once, few enough to check quickly. */

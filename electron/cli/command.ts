@@ -44,7 +44,7 @@ export function parseCommandArgs(command: Command, args: string[]): { values: Va
     );
   if (parsed.positionals.length > max)
     throw new UsageError(
-      `${command.name} takes ${max} path${max === 1 ? '' : 's'}, got ${parsed.positionals.length} - see \`platter ${command.name} --help\``,
+      `${command.name} takes ${max === 0 ? 'no' : max} path${max === 1 ? '' : 's'}, got ${parsed.positionals.length} - see \`platter ${command.name} --help\``,
     );
   return { values, positionals: parsed.positionals };
 }

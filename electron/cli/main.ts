@@ -7,6 +7,7 @@ import { convertCommand } from './commands/convert';
 import { createCommand } from './commands/create';
 import { hashCommand } from './commands/hash';
 import { infoCommand } from './commands/info';
+import { listWslCommand } from './commands/list-wsl';
 import { mergeCommand } from './commands/merge';
 import { resizeCommand } from './commands/resize';
 import { setParentCommand } from './commands/set-parent';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   mergeCommand,
   setParentCommand,
   checkCommand,
+  listWslCommand,
 ];
 
 function overview(): string {
@@ -47,6 +49,7 @@ Examples:
   platter compact disk.vhd
   platter hash disk.vhd
   platter check disk.vhd
+  platter list-wsl
 
 Run \`platter COMMAND --help\` for a command's options.
 `;

@@ -53,4 +53,6 @@ export const CHANNEL_RULES: { readonly [C in InvokeChannel]: ChannelRule<C> } = 
   'shell:show-in-folder': chosenFile('the file', false),
   'settings:get': NO_PATHS,
   'settings:set': NO_PATHS,
+  // Names no path; main finds the disks itself (registry, %LOCALAPPDATA%) and reads their headers.
+  'disks:list-wsl': { paths: null, opensFiles: true },
 };

@@ -5,6 +5,7 @@
 import { basename, isAbsolute } from 'node:path';
 import * as v from 'valibot';
 import type { IpcResult, ValidationIssue } from '../../shared/errors';
+import type { FoundDisks } from '../../shared/found-disks';
 import type { ImageDetails } from '../../shared/image';
 import { INVOKE_CHANNELS } from '../../shared/ipc-contract';
 import type { InvokeChannel, InvokeRequest, InvokeResponse } from '../../shared/ipc-contract';
@@ -35,6 +36,15 @@ function grantChain(grants: PathGrants, details: ImageDetails): ImageDetails {
   return details;
 }
 
+/**
+ * The disks main found in the user's own registry and profile are the user's to open and compact. Not a missing
+ * one: a grant also lets a job create a file there, and nothing the user chose is there.
+ */
+function grantFound(grants: PathGrants, found: FoundDisks): FoundDisks {
+  grants.grant(found.disks.filter((disk) => disk.status !== 'missing').map((disk) => disk.path));
+  return found;
+}
+
 function implementation(s: Services): Implementation {
   return {
     'app:info': () => s.appInfo,
@@ -60,6 +70,7 @@ function implementation(s: Services): Implementation {
     'shell:show-in-folder': ({ path }) => s.shell.showInFolder(path),
     'settings:get': () => s.settings.get(),
     'settings:set': (patch) => s.settings.set(patch),
+    'disks:list-wsl': async () => grantFound(s.grants, await s.findDisks()),
   };
 }
 

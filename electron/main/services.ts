@@ -2,8 +2,10 @@
 // end-to-end bridge and the tests assemble the same services with stand-ins for those two. Whatever the dialogs
 // answer, and whatever is opened from outside or listed as recent, is granted here (path-grants.ts).
 import { join } from 'node:path';
+import { findWslDisks, systemSources } from '../engine/discovery/find-wsl-disks';
 import { sparseSeekAvailable } from '../engine/io/sparse-seek';
 import { PRESETS } from '../engine/ops/presets';
+import type { FoundDisks } from '../../shared/found-disks';
 import type { RecentImage } from '../../shared/image';
 import type { AppInfo, OpenDialogRequest, PresetInfo, SaveDialogRequest } from '../../shared/ipc-contract';
 import { EventBus } from './event-bus';
@@ -42,6 +44,8 @@ export interface Services {
   /** The dialogs, granting what the user chose in them. */
   readonly dialogs: DialogService;
   readonly shell: ShellService;
+  /** The WSL and Docker Desktop disks on this machine (discovery/find-wsl-disks.ts), without the estimates. */
+  readonly findDisks: () => Promise<FoundDisks>;
 }
 
 export interface CoreServicesOptions {
@@ -59,6 +63,8 @@ export interface CoreServicesOptions {
   readonly fileRequestLimits?: RequestLimits;
   /** How many jobs may wait (job-manager.ts has the default). */
   readonly maxQueuedJobs?: number;
+  /** Default: the lookup over this machine's registry and file system; tests give a fake registry. */
+  readonly findDisks?: () => Promise<FoundDisks>;
 }
 
 /** A dialog service whose every chosen path is granted: what the user picks in a native dialog is theirs. */
@@ -122,5 +128,6 @@ export async function createCoreServices(options: CoreServicesOptions): Promise<
     openedFiles: new OpenedFiles(events, grants),
     dialogs: grantingDialogs(options.dialogs, grants),
     shell: options.shell,
+    findDisks: options.findDisks ?? (() => findWslDisks(systemSources(), { estimate: false })),
   };
 }

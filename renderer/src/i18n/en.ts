@@ -32,6 +32,21 @@ export const en = {
     verifyDefault: 'Verify converted images (read the output back) unless I say otherwise',
     notify: 'Notify me when a long job ends while Platter is in the background',
   },
+  wsl: {
+    title: 'WSL and Docker Desktop disks',
+    refresh: 'Look again',
+    none: 'No WSL distribution or Docker Desktop disk was found.',
+    owners: { wsl: 'WSL distribution', docker: 'Docker Desktop' },
+    onDisk: 'on disk',
+    virtual: 'virtual size',
+    reclaimable: 'compacting would reclaim',
+    estimating: 'working out what compacting would reclaim… {percent}%',
+    noEstimate: 'compacting cannot be estimated',
+    estimate: 'Work out what compacting would reclaim',
+    estimateHint: 'Reads every allocated block of each disk (minutes for a large one).',
+    open: 'Open',
+    compact: 'Compact…',
+  },
   about: {
     title: 'About {name}',
     summary:

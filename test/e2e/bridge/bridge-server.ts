@@ -3,7 +3,8 @@
 // list and settings) to a WebSocket on the same origin, exactly as electron/main/ipc-binding.ts binds them to
 // ipcMain: bindHandlers and bindReports with a sender check (isTrustedSender against the page's origin), and
 // forwardEvents for every event. The one stand-in is the dialog service: native dialogs cannot open here, so the
-// test scripts their answers (which grant the paths, as the user's choices in a real dialog do).
+// test scripts their answers (which grant the paths, as the user's choices in a real dialog do). The disk lookup
+// (WSL and Docker Desktop disks) is this machine's by default; a test may point it at a fake registry.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -12,6 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
+import type { FoundDisks } from '../../../shared/found-disks';
+import { findWslDisks, systemSources } from '../../../electron/engine/discovery/find-wsl-disks';
 import { bindHandlers, bindReports, forwardEvents } from '../../../electron/main/bind-handlers';
 import { createHandlers } from '../../../electron/main/handlers';
 import { createInProcessRunner } from '../../../electron/main/jobs/in-process-runner';
@@ -45,6 +48,8 @@ export interface Bridge {
   readonly dialogs: ScriptedDialogs;
   /** Every show-in-folder request, in order. */
   readonly shown: string[];
+  /** Replaces the WSL and Docker Desktop disk lookup (e.g. findWslDisks over a fake registry); reload the page after. */
+  useDiskLookup(find: () => Promise<FoundDisks>): void;
   close(): Promise<void>;
 }
 
@@ -76,12 +81,14 @@ async function serveFile(req: IncomingMessage, res: ServerResponse): Promise<voi
 export async function startBridge(options: { userDataDir: string }): Promise<Bridge> {
   const dialogs = new ScriptedDialogs();
   const shown: string[] = [];
+  let findDisks = () => findWslDisks(systemSources(), { estimate: false });
   const services = await createCoreServices({
     userDataDir: options.userDataDir,
     runner: createInProcessRunner(),
     dialogs,
     shell: { showInFolder: (path) => void shown.push(path) },
     app: { name: 'Platter', version: '0.0.0-e2e', platform: process.platform },
+    findDisks: () => findDisks(),
   });
   const table = createHandlers(services);
 
@@ -143,6 +150,9 @@ export async function startBridge(options: { userDataDir: string }): Promise<Bri
     services,
     dialogs,
     shown,
+    useDiskLookup(find) {
+      findDisks = find;
+    },
     async close() {
       stopEvents();
       for (const id of [...services.jobs.list()].filter((j) => j.state === 'running' || j.state === 'queued'))

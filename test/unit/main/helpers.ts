@@ -28,7 +28,7 @@ export interface Harness {
 }
 
 /** Options of the services a harness assembles, beyond the folder and the runner. */
-export type HarnessOptions = Pick<CoreServicesOptions, 'fileRequestLimits' | 'maxQueuedJobs'>;
+export type HarnessOptions = Pick<CoreServicesOptions, 'fileRequestLimits' | 'maxQueuedJobs' | 'findDisks'>;
 
 export async function harness(
   userDataDir: string,
