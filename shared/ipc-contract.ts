@@ -97,9 +97,33 @@ export interface Invoke {
   'shell:show-in-folder': { req: PathRequest; res: NoRequest };
   'settings:get': { req: NoRequest; res: Settings };
   'settings:set': { req: Partial<Settings>; res: Settings };
+  /**
+   * Whether a file is there already (a wizard asks before a job would refuse to overwrite it): a path the user
+   * chose, or one beside the chosen `source` named as a disk image (the wizards' suggestions).
+   */
+  'file:exists': { req: FileExistsRequest; res: { readonly exists: boolean } };
+  /**
+   * Replace: moves an existing output to the system's Trash (recoverable) before a job writes a new file there.
+   * The same paths as file:exists.
+   */
+  'file:trash': { req: PathRequest; res: NoRequest };
+  /** What the window shows, for the native menu (items that need an open image are disabled without one). */
+  'app:set-menu-state': { req: MenuState; res: NoRequest };
 }
 
-export type MenuCommand = 'open' | 'create' | 'convert' | 'compact' | 'check' | 'show-jobs' | 'about';
+export interface FileExistsRequest {
+  readonly path: string;
+  /** The image the path is suggested beside. */
+  readonly source?: string;
+}
+
+export interface MenuState {
+  /** The window shows an image (its tab is the current screen). */
+  readonly imageOpen: boolean;
+}
+
+export type MenuCommand =
+  'open' | 'create' | 'convert' | 'compact' | 'check' | 'show-jobs' | 'about' | 'preferences' | 'close-tab';
 
 /** Main -> renderer. */
 export interface Events {
@@ -156,6 +180,9 @@ export const INVOKE_METHODS = {
   'shell:show-in-folder': 'showInFolder',
   'settings:get': 'getSettings',
   'settings:set': 'setSettings',
+  'file:exists': 'fileExists',
+  'file:trash': 'trashFile',
+  'app:set-menu-state': 'setMenuState',
 } as const satisfies { readonly [C in InvokeChannel]: string };
 
 /** The preload's subscribe method for each event channel; also the runtime allow-list of events. */

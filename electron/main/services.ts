@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { sparseSeekAvailable } from '../engine/io/sparse-seek';
 import { PRESETS } from '../engine/ops/presets';
 import type { RecentImage } from '../../shared/image';
-import type { AppInfo, OpenDialogRequest, PresetInfo, SaveDialogRequest } from '../../shared/ipc-contract';
+import type { AppInfo, MenuState, OpenDialogRequest, PresetInfo, SaveDialogRequest } from '../../shared/ipc-contract';
 import { EventBus } from './event-bus';
 import { JobManager } from './jobs/job-manager';
 import type { JobRunner } from './jobs/runner';
@@ -26,6 +26,8 @@ export interface DialogService {
 
 export interface ShellService {
   showInFolder(path: string): void;
+  /** Moves a file to the system's Trash (Replace: the old file stays recoverable). */
+  trash(path: string): Promise<void>;
 }
 
 export interface Services {
@@ -42,6 +44,13 @@ export interface Services {
   /** The dialogs, granting what the user chose in them. */
   readonly dialogs: DialogService;
   readonly shell: ShellService;
+  /** What the window shows, as the renderer last said (the menu enables its image items from it). */
+  readonly menuState: MenuStateService;
+}
+
+export interface MenuStateService {
+  get(): MenuState;
+  set(state: MenuState): void;
 }
 
 export interface CoreServicesOptions {
@@ -59,6 +68,20 @@ export interface CoreServicesOptions {
   readonly fileRequestLimits?: RequestLimits;
   /** How many jobs may wait (job-manager.ts has the default). */
   readonly maxQueuedJobs?: number;
+  /** Told when the renderer's menu state changes (the app rebuilds its menu). */
+  readonly onMenuState?: (state: MenuState) => void;
+}
+
+function menuStateService(onChange: ((state: MenuState) => void) | undefined): MenuStateService {
+  let current: MenuState = { imageOpen: false };
+  return {
+    get: () => current,
+    set(state) {
+      const changed = state.imageOpen !== current.imageOpen;
+      current = { imageOpen: state.imageOpen };
+      if (changed) onChange?.(current);
+    },
+  };
 }
 
 /** A dialog service whose every chosen path is granted: what the user picks in a native dialog is theirs. */
@@ -122,5 +145,6 @@ export async function createCoreServices(options: CoreServicesOptions): Promise<
     openedFiles: new OpenedFiles(events, grants),
     dialogs: grantingDialogs(options.dialogs, grants),
     shell: options.shell,
+    menuState: menuStateService(options.onMenuState),
   };
 }
