@@ -8,7 +8,7 @@ import { fail } from './ipc-errors';
 
 /** What to do when a file was refused: the two ways a file enters Platter from the window. */
 export const CHOOSE_INPUT = 'choose the file with Open… or drop it on the window';
-export const CHOOSE_OUTPUT = 'choose where to save it with Choose…, or save it beside the image it is made from';
+export const CHOOSE_OUTPUT = 'choose where to save it with Browse…, or save it beside the image it is made from';
 
 export class PathGrants {
   private readonly granted = new Set<string>();

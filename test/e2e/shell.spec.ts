@@ -170,3 +170,16 @@ test('Replace on an existing output: the old file goes, the job writes the new o
   // The new file is the converted disk (its content hashes as the raw source), not the old file.
   expect((await hashImage(output)).sha256).toBe(await sha256OfFile(raw));
 });
+
+test('a radio group is one Tab stop, and the arrow keys choose within it', async ({ app }) => {
+  await app.getByTestId('nav-create').click();
+  const vhd = app.getByTestId('create-vhd');
+  await expect(vhd).toBeChecked();
+  await vhd.focus();
+  await app.keyboard.press('ArrowDown');
+  await expect(app.getByTestId('create-vhdx')).toBeChecked();
+  await expect(app.getByTestId('create-vhdx')).toBeFocused();
+  // Tab leaves the group: it does not stop on the other formats.
+  await app.keyboard.press('Tab');
+  await expect(app.locator('input[type="radio"][name="create-format"]:focus')).toHaveCount(0);
+});

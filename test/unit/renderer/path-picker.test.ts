@@ -1,5 +1,5 @@
 // The path field of the wizards: main lets the page touch only files the user chose, so the field shows a path
-// and cannot be typed into; Choose… opens the native dialog (starting at the current path when saving) and takes
+// and cannot be typed into; Browse… opens the native dialog (starting at the current path when saving) and takes
 // what the user picked, and a cancelled dialog changes nothing. A save path that exists is said at once, with the
 // first free name beside it.
 import { flushPromises, mount } from '@vue/test-utils';
@@ -38,7 +38,7 @@ function mountPicker(mode: 'open' | 'save', start: string, extra: Record<string,
 }
 
 describe('PathPicker', () => {
-  it('shows the path read-only, and starts on Choose… while nothing is chosen', () => {
+  it('shows the path read-only, and starts on Browse… while nothing is chosen', () => {
     const { wrapper } = mountPicker('save', '');
     const input = wrapper.get('[data-testid="where"]');
     expect(input.attributes('readonly')).toBeDefined();
