@@ -22,6 +22,8 @@ export const rendererConfig = {
   build: {
     outDir: resolve(here, '../out/renderer'),
     emptyOutDir: true,
+    // Every asset is a file of its own: the Content-Security-Policy allows images from 'self' only, not data: URLs.
+    assetsInlineLimit: 0,
     rollupOptions: { input: resolve(here, 'index.html') },
   },
 } satisfies UserConfig;

@@ -104,9 +104,33 @@ export interface Invoke {
    * headers; what compacting would reclaim is a compact dry-run job per disk. Main grants the disks it names.
    */
   'disks:list-wsl': { req: NoRequest; res: FoundDisks };
+  /**
+   * Whether a file is there already (a wizard asks before a job would refuse to overwrite it): a path the user
+   * chose, or one beside the chosen `source` named as a disk image (the wizards' suggestions).
+   */
+  'file:exists': { req: FileExistsRequest; res: { readonly exists: boolean } };
+  /**
+   * Replace: moves an existing output to the system's Trash (recoverable) before a job writes a new file there.
+   * The same paths as file:exists.
+   */
+  'file:trash': { req: PathRequest; res: NoRequest };
+  /** What the window shows, for the native menu (items that need an open image are disabled without one). */
+  'app:set-menu-state': { req: MenuState; res: NoRequest };
 }
 
-export type MenuCommand = 'open' | 'create' | 'convert' | 'compact' | 'check' | 'show-jobs' | 'about';
+export interface FileExistsRequest {
+  readonly path: string;
+  /** The image the path is suggested beside. */
+  readonly source?: string;
+}
+
+export interface MenuState {
+  /** The window shows an image (its tab is the current screen). */
+  readonly imageOpen: boolean;
+}
+
+export type MenuCommand =
+  'open' | 'create' | 'convert' | 'compact' | 'check' | 'show-jobs' | 'about' | 'preferences' | 'close-tab';
 
 /** Main -> renderer. */
 export interface Events {
@@ -164,6 +188,9 @@ export const INVOKE_METHODS = {
   'settings:get': 'getSettings',
   'settings:set': 'setSettings',
   'disks:list-wsl': 'listWslDisks',
+  'file:exists': 'fileExists',
+  'file:trash': 'trashFile',
+  'app:set-menu-state': 'setMenuState',
 } as const satisfies { readonly [C in InvokeChannel]: string };
 
 /** The preload's subscribe method for each event channel; also the runtime allow-list of events. */

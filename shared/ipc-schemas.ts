@@ -124,6 +124,9 @@ export const INVOKE_SCHEMAS = {
     notifyWhenDone: v.exactOptional(v.boolean()),
   }),
   'disks:list-wsl': noRequest,
+  'file:exists': v.strictObject({ path: absolutePath, source: v.exactOptional(absolutePath) }),
+  'file:trash': pathRequest,
+  'app:set-menu-state': v.strictObject({ imageOpen: v.boolean() }),
 } satisfies { readonly [C in InvokeChannel]: v.GenericSchema<unknown, InvokeRequest<C>> };
 
 /** Paths one drop may report: more than anyone drags at once, few enough to check quickly. */

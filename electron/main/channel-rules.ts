@@ -1,9 +1,9 @@
 // What each invoke channel may touch, checked before it runs, in one table the compiler keeps complete (a new
 // channel fails to compile until it has a rule): which paths of its request must be ones the user chose (the job
 // ops' own rules are JOB_PATH_RULES), and whether it opens files, so that it shares the open-file budget.
-import type { InvokeChannel, InvokeRequest, PathRequest } from '../../shared/ipc-contract';
+import type { FileExistsRequest, InvokeChannel, InvokeRequest, PathRequest } from '../../shared/ipc-contract';
 import type { NewFile } from './output-paths';
-import { checkJobPaths, grantedInput } from './path-checks';
+import { checkInputFile, checkJobPaths, checkProbedPath, grantedInput } from './path-checks';
 import type { PathGrants } from './path-grants';
 
 /** A request whose paths passed their rules (normalized), and the file it will create, if any. */
@@ -55,4 +55,21 @@ export const CHANNEL_RULES: { readonly [C in InvokeChannel]: ChannelRule<C> } = 
   'settings:set': NO_PATHS,
   // Names no path; main finds the disks itself (registry, %LOCALAPPDATA%) and reads their headers.
   'disks:list-wsl': { paths: null, opensFiles: true },
+  // Looks at one file's existence only (a stat), never its content.
+  'file:exists': {
+    paths: async (request: FileExistsRequest, grants: PathGrants) => ({
+      request: { ...request, path: checkProbedPath(grants, request.path, request.source) },
+      output: null,
+    }),
+    opensFiles: false,
+  },
+  // An existing regular file among those paths, never a folder or a device.
+  'file:trash': {
+    paths: async (request: PathRequest, grants: PathGrants) => ({
+      request: { path: await checkInputFile(checkProbedPath(grants, request.path, undefined), 'the file') },
+      output: null,
+    }),
+    opensFiles: false,
+  },
+  'app:set-menu-state': NO_PATHS,
 };

@@ -37,6 +37,7 @@ export function electronDialogs(window: () => BrowserWindow | null): DialogServi
 
 export const electronShell: ShellService = {
   showInFolder: (path) => shell.showItemInFolder(path),
+  trash: (path) => shell.trashItem(path),
 };
 
 export function notify(title: string, body: string): void {

@@ -2,6 +2,7 @@
 // before anything else, then checking its paths by the channel's rule (channel-rules.ts: only paths the user
 // chose), and answering with an IpcResult (never throwing). Plain TypeScript: ipc-binding.ts binds it to ipcMain,
 // the end-to-end bridge to a WebSocket, the tests call it directly.
+import { stat } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import * as v from 'valibot';
 import type { IpcResult, ValidationIssue } from '../../shared/errors';
@@ -71,6 +72,14 @@ function implementation(s: Services): Implementation {
     'settings:get': () => s.settings.get(),
     'settings:set': (patch) => s.settings.set(patch),
     'disks:list-wsl': async () => grantFound(s.grants, await s.findDisks()),
+    'file:exists': async ({ path }) => ({
+      exists: await stat(path).then(
+        () => true,
+        () => false,
+      ),
+    }),
+    'file:trash': ({ path }) => s.shell.trash(path),
+    'app:set-menu-state': (state) => s.menuState.set(state),
   };
 }
 

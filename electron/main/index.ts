@@ -22,6 +22,8 @@ import { createMainWindow, lockDown } from './window';
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(here, '../renderer/index.html')).href;
 const preload = join(here, '../preload/index.cjs');
+// The window's own icon (title bar, taskbar, Alt+Tab); macOS takes the bundle's instead.
+const icon = join(here, '../../build/icons/256x256.png');
 
 let mainWindow: BrowserWindow | null = null;
 let services: Services | null = null;
@@ -31,7 +33,7 @@ const earlyOpened: string[] = [];
 function showWindow(): BrowserWindow {
   if (!mainWindow || mainWindow.isDestroyed()) {
     services?.openedFiles.notReady();
-    mainWindow = createMainWindow({ preload, rendererUrl });
+    mainWindow = createMainWindow({ preload, rendererUrl, icon });
     mainWindow.on('closed', () => {
       mainWindow = null;
       services?.openedFiles.notReady();
@@ -57,6 +59,7 @@ function setMenu(s: Services): void {
     isDev: !app.isPackaged,
     recent: s.recent.list(),
     actions,
+    imageOpen: s.menuState.get().imageOpen,
   });
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
@@ -97,6 +100,9 @@ async function start(): Promise<void> {
     onRecentAdd: (path) => app.addRecentDocument(path),
     onRecentChange: (list) => {
       if (list.length === 0) app.clearRecentDocuments();
+      if (services) setMenu(services);
+    },
+    onMenuState: () => {
       if (services) setMenu(services);
     },
   });

@@ -1,5 +1,6 @@
-// The native menus as a template: File (Open, Create, Convert, Compact, Check, Recent), Edit, View, Window,
-// Help. Plain data (a type import only), so tests check it without Electron; index.ts passes it to
+// The native menus as a template: File (Open, Create, Convert, Compact, Check, Recent, Close Tab, Preferences
+// outside macOS), Edit, View, Window, Help; on macOS Preferences sits in the app menu. Items that work on the open
+// image are disabled while the window shows none (the renderer says which, over app:set-menu-state). Plain data (a type import only), so tests check it without Electron; index.ts passes it to
 // Menu.buildFromTemplate.
 import type { MenuItemConstructorOptions } from 'electron';
 import type { MenuCommand } from '../../shared/ipc-contract';
@@ -21,6 +22,27 @@ export interface MenuOptions {
   readonly isDev: boolean;
   readonly recent: readonly RecentImage[];
   readonly actions: MenuActions;
+  /** The window shows an image: Compact, Check and Close Tab work on it. */
+  readonly imageOpen?: boolean;
+}
+
+function macAppMenu(options: MenuOptions): MenuItemConstructorOptions {
+  return {
+    label: options.appName,
+    submenu: [
+      { role: 'about' },
+      { type: 'separator' },
+      { label: 'Settings…', accelerator: 'Cmd+,', click: () => options.actions.command('preferences') },
+      { type: 'separator' },
+      { role: 'services' },
+      { type: 'separator' },
+      { role: 'hide' },
+      { role: 'hideOthers' },
+      { role: 'unhide' },
+      { type: 'separator' },
+      { role: 'quit' },
+    ],
+  };
 }
 
 function recentMenu(options: MenuOptions): MenuItemConstructorOptions[] {
@@ -35,6 +57,7 @@ function recentMenu(options: MenuOptions): MenuItemConstructorOptions[] {
 
 export function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOptions[] {
   const { actions, isMac } = options;
+  const imageOpen = options.imageOpen ?? false;
   const file: MenuItemConstructorOptions = {
     label: 'File',
     submenu: [
@@ -43,10 +66,18 @@ export function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOpti
       { type: 'separator' },
       { label: 'Create…', accelerator: 'CmdOrCtrl+N', click: () => actions.command('create') },
       { label: 'Convert…', accelerator: 'CmdOrCtrl+Shift+C', click: () => actions.command('convert') },
-      { label: 'Compact…', click: () => actions.command('compact') },
-      { label: 'Check…', click: () => actions.command('check') },
+      { label: 'Compact…', enabled: imageOpen, click: () => actions.command('compact') },
+      { label: 'Check…', enabled: imageOpen, click: () => actions.command('check') },
       { type: 'separator' },
-      isMac ? { role: 'close' } : { role: 'quit' },
+      { label: 'Close Tab', accelerator: 'CmdOrCtrl+W', enabled: imageOpen, click: () => actions.command('close-tab') },
+      ...(isMac
+        ? ([{ role: 'close', accelerator: 'Cmd+Shift+W' }] as MenuItemConstructorOptions[])
+        : ([
+            { type: 'separator' },
+            { label: 'Preferences…', accelerator: 'Ctrl+,', click: () => actions.command('preferences') },
+            { type: 'separator' },
+            { role: 'quit' },
+          ] as MenuItemConstructorOptions[])),
     ],
   };
   const view: MenuItemConstructorOptions = {
@@ -69,7 +100,7 @@ export function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOpti
     submenu: [{ label: `About ${options.appName}`, click: () => actions.command('about') }],
   };
   return [
-    ...(isMac ? [{ label: options.appName, role: 'appMenu' } as MenuItemConstructorOptions] : []),
+    ...(isMac ? [macAppMenu(options)] : []),
     file,
     { role: 'editMenu' },
     view,

@@ -20,7 +20,7 @@ export interface NewFile {
 const IMAGE_NAMES: ReadonlySet<string> = new Set([...IMAGE_EXTENSIONS, ...RAW_EXTENSIONS]);
 
 /** In the folder of one of `sources`, a visible file named as a disk image: what a wizard suggests. */
-function besideASource(path: string, sources: readonly string[]): boolean {
+export function besideASource(path: string, sources: readonly string[]): boolean {
   const name = basename(path);
   if (name.startsWith('.') || !IMAGE_NAMES.has(extname(name).toLowerCase())) return false;
   return sources.some((source) => dirname(source) === dirname(path));

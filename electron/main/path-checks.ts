@@ -7,8 +7,9 @@ import { fromFsError } from '../engine/errors';
 import { checkWritableFolder } from '../engine/io/output-file';
 import type { JobOp, JobRequest, JobRequestOf } from '../../shared/jobs';
 import { fail } from './ipc-errors';
-import { checkOutputFile } from './output-paths';
+import { besideASource, checkOutputFile } from './output-paths';
 import type { NewFile } from './output-paths';
+import { CHOOSE_OUTPUT, untrustedPath } from './path-grants';
 import type { PathGrants } from './path-grants';
 
 function absolute(path: string, what: string): string {
@@ -53,6 +54,20 @@ export async function checkWritableFile(path: string): Promise<string> {
 /** A file the user chose, then checked as an input. */
 export function grantedInput(grants: PathGrants, path: string, what = 'the image'): Promise<string> {
   return checkInputFile(grants.require(absolute(path, what), what), what);
+}
+
+/**
+ * A path a wizard may ask about before it starts a job (does it exist?): one the user chose, or one beside a
+ * chosen file named as a disk image: the outputs a job may create (output-paths.ts), and nothing else.
+ */
+export function checkProbedPath(grants: PathGrants, path: string, source: string | undefined): string {
+  const p = absolute(path, 'the destination');
+  if (grants.has(p)) return p;
+  const from = source === undefined ? [] : [absolute(source, 'the source')].filter((s) => grants.has(s));
+  // Without a source named: beside any file the user chose (the wizard's source is one of them).
+  const beside = from.length > 0 ? from : grants.inFolder(dirname(p));
+  if (!besideASource(p, beside)) untrustedPath(p, 'the destination', CHOOSE_OUTPUT);
+  return p;
 }
 
 /** A file the user chose, then checked as an image changed in place. */

@@ -3,12 +3,12 @@
 // the chain main itself read from a chosen image, or as a new file a job was allowed to create. Anything else the
 // renderer names is refused with UNTRUSTED_PATH, so a compromised page cannot read /etc/shadow or a key file, or
 // write into /etc or ~/.config, just by naming them. The path rules (path-checks.ts) consult it.
-import { isAbsolute, normalize } from 'node:path';
+import { dirname, isAbsolute, normalize } from 'node:path';
 import { fail } from './ipc-errors';
 
 /** What to do when a file was refused: the two ways a file enters Platter from the window. */
 export const CHOOSE_INPUT = 'choose the file with Open… or drop it on the window';
-export const CHOOSE_OUTPUT = 'choose where to save it with Choose…, or save it beside the image it is made from';
+export const CHOOSE_OUTPUT = 'choose where to save it with Browse…, or save it beside the image it is made from';
 
 export class PathGrants {
   private readonly granted = new Set<string>();
@@ -20,6 +20,12 @@ export class PathGrants {
 
   has(path: string): boolean {
     return this.granted.has(normalize(path));
+  }
+
+  /** The chosen files in `folder` (directly in it). */
+  inFolder(folder: string): string[] {
+    const prefix = normalize(folder).replace(/[\\/]*$/, '');
+    return [...this.granted].filter((p) => dirname(p) === prefix);
   }
 
   /** The normalized path, when the user chose it; UNTRUSTED_PATH otherwise. `what` names it ("the source"). */

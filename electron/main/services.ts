@@ -7,7 +7,7 @@ import { sparseSeekAvailable } from '../engine/io/sparse-seek';
 import { PRESETS } from '../engine/ops/presets';
 import type { FoundDisks } from '../../shared/found-disks';
 import type { RecentImage } from '../../shared/image';
-import type { AppInfo, OpenDialogRequest, PresetInfo, SaveDialogRequest } from '../../shared/ipc-contract';
+import type { AppInfo, MenuState, OpenDialogRequest, PresetInfo, SaveDialogRequest } from '../../shared/ipc-contract';
 import { EventBus } from './event-bus';
 import { JobManager } from './jobs/job-manager';
 import type { JobRunner } from './jobs/runner';
@@ -28,6 +28,8 @@ export interface DialogService {
 
 export interface ShellService {
   showInFolder(path: string): void;
+  /** Moves a file to the system's Trash (Replace: the old file stays recoverable). */
+  trash(path: string): Promise<void>;
 }
 
 export interface Services {
@@ -46,6 +48,13 @@ export interface Services {
   readonly shell: ShellService;
   /** The WSL and Docker Desktop disks on this machine (discovery/find-wsl-disks.ts), without the estimates. */
   readonly findDisks: () => Promise<FoundDisks>;
+  /** What the window shows, as the renderer last said (the menu enables its image items from it). */
+  readonly menuState: MenuStateService;
+}
+
+export interface MenuStateService {
+  get(): MenuState;
+  set(state: MenuState): void;
 }
 
 export interface CoreServicesOptions {
@@ -65,6 +74,20 @@ export interface CoreServicesOptions {
   readonly maxQueuedJobs?: number;
   /** Default: the lookup over this machine's registry and file system; tests give a fake registry. */
   readonly findDisks?: () => Promise<FoundDisks>;
+  /** Told when the renderer's menu state changes (the app rebuilds its menu). */
+  readonly onMenuState?: (state: MenuState) => void;
+}
+
+function menuStateService(onChange: ((state: MenuState) => void) | undefined): MenuStateService {
+  let current: MenuState = { imageOpen: false };
+  return {
+    get: () => current,
+    set(state) {
+      const changed = state.imageOpen !== current.imageOpen;
+      current = { imageOpen: state.imageOpen };
+      if (changed) onChange?.(current);
+    },
+  };
 }
 
 /** A dialog service whose every chosen path is granted: what the user picks in a native dialog is theirs. */
@@ -129,5 +152,6 @@ export async function createCoreServices(options: CoreServicesOptions): Promise<
     dialogs: grantingDialogs(options.dialogs, grants),
     shell: options.shell,
     findDisks: options.findDisks ?? (() => findWslDisks(systemSources(), { estimate: false })),
+    menuState: menuStateService(options.onMenuState),
   };
 }

@@ -7,6 +7,8 @@ export interface WindowOptions {
   readonly preload: string;
   /** The app's page: the dev server's URL, or the file:// URL of out/renderer/index.html. */
   readonly rendererUrl: string;
+  /** A PNG for the window's icon. */
+  readonly icon: string;
 }
 
 /** Applied to every web contents the app creates (app 'web-contents-created'). */
@@ -21,10 +23,12 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
   const window = new BrowserWindow({
     width: 1120,
     height: 760,
-    minWidth: 720,
-    minHeight: 480,
+    // The layout holds down to 800x600 (side panels collapse, summaries stack).
+    minWidth: 800,
+    minHeight: 600,
     show: false,
     title: 'Platter',
+    icon: options.icon,
     webPreferences: {
       preload: options.preload,
       contextIsolation: true,

@@ -56,7 +56,7 @@ test('Open… shows the dialog and opens every image chosen, one tab each', asyn
   await expect(app.getByTestId('consumers-verdict')).toContainText('disagree');
   await shot(app, 'image-view-fixed-consumers');
 
-  await app.getByRole('button', { name: 'qemu-dynamic-ext2.vhd', exact: true }).click();
+  await app.getByRole('tab', { name: 'qemu-dynamic-ext2.vhd', exact: true }).click();
   await expect(app.getByTestId('image-view')).toHaveAttribute('data-path', a);
   await expect(app.getByTestId('fact-creator')).toContainText('qemu');
 });

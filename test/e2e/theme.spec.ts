@@ -1,4 +1,5 @@
-// Light and dark: the app follows the system's colour scheme, and the theme menu overrides it (saved in settings).
+// Light and dark: the app follows the system's colour scheme, and the theme in Preferences overrides it (saved in
+// settings).
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { drop, expect, shot, test } from './app-test';
@@ -29,8 +30,9 @@ test.describe('with the system in dark mode', () => {
   });
 });
 
-test('the theme menu overrides the system and is saved in settings', async ({ app, bridge }) => {
+test('the theme in Preferences overrides the system and is saved in settings', async ({ app, bridge }) => {
   expect(await background(app)).toBe('rgb(246, 247, 249)');
+  await app.getByTestId('nav-preferences').click();
   await app.getByTestId('theme').selectOption('dark');
   await expect.poll(() => background(app)).toBe('rgb(21, 24, 29)');
   expect(bridge.services.settings.get().theme).toBe('dark');
@@ -45,6 +47,7 @@ test('preferences are saved in settings, and Convert starts from the saved verif
   bridge,
   dir,
 }) => {
+  await app.getByTestId('nav-preferences').click();
   await expect(app.getByTestId('pref-verify')).toBeChecked();
   await app.getByTestId('pref-verify').uncheck();
   await expect.poll(() => bridge.services.settings.get().verifyAfterConvert).toBe(false);
@@ -62,7 +65,7 @@ test('preferences are saved in settings, and Convert starts from the saved verif
   await wizard.getByTestId('wizard-next').click();
   await wizard.getByTestId('wizard-next').click();
   await expect(wizard.getByTestId('convert-verify')).not.toBeChecked();
-  await app.getByTestId('nav-home').click();
+  await app.getByTestId('nav-preferences').click();
   await expect(app.getByTestId('pref-verify')).not.toBeChecked();
-  await shot(app, 'home-preferences');
+  await shot(app, 'preferences');
 });

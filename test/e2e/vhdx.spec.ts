@@ -140,13 +140,13 @@ test('Compact is offered from capabilities: enabled for a dynamic VHDX, disabled
   expect((await askImageInfo(app, vhdx)).capabilities.compact).toBe(true);
   await expect(app.getByTestId('action-compact')).toBeEnabled();
 
-  await app.getByRole('button', { name: 'hyperv-fixed-10m.vhd', exact: true }).click();
+  await app.getByRole('tab', { name: 'hyperv-fixed-10m.vhd', exact: true }).click();
   await expect(app.getByTestId('image-view')).toHaveAttribute('data-path', fixed);
   expect((await askImageInfo(app, fixed)).capabilities.compact).toBe(false);
   await expect(app.getByTestId('action-compact')).toBeDisabled();
 
   // The VHDX's Compact wizard scans its blocks, as a VHD's does.
-  await app.getByRole('button', { name: 'hyperv-dynamic-10m.vhdx', exact: true }).click();
+  await app.getByRole('tab', { name: 'hyperv-dynamic-10m.vhdx', exact: true }).click();
   await app.getByTestId('action-compact').click();
   const wizard = app.getByTestId('compact-wizard');
   await expect(wizard.getByTestId('compact-estimate')).toBeVisible();

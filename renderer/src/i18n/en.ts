@@ -364,6 +364,23 @@ export const en = {
       IN_USE: 'stop the virtual machine or let the other program finish, then try again',
     },
   },
+  // The window's frame: toolbar, tabs, drops anywhere, Preferences, paths and their Browse… buttons.
+  shell: {
+    toolbar: 'Actions',
+    tabs: 'Open images',
+    preferences: 'Preferences',
+    dropAnywhere: 'Drop to open',
+    prefsTitle: 'Preferences',
+    appearance: 'Appearance',
+    theme: 'Theme',
+    jobsSection: 'Jobs',
+    browse: 'Browse…',
+    exists: '{name} already exists.',
+    existsReplace: 'Replace (move the old file to the Trash)',
+    trashed: 'The old {name} is in the Trash; the new one is written when the job starts.',
+    existsNewName: 'Use {name}',
+    back: 'Back',
+  },
 } as const;
 
 export type Messages = typeof en;

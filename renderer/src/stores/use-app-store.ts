@@ -14,6 +14,8 @@ export const useAppStore = defineStore('app', () => {
   const info = ref<AppInfo | null>(null);
   const settings = ref<Settings | null>(null);
   const errors = ref<ShownError[]>([]);
+  /** Names of the last drop's files that have no path on disk (made in another app, not dropped from a folder). */
+  const unresolvedDrops = ref<string[]>([]);
   let nextId = 1;
 
   const theme = computed(() => settings.value?.theme ?? 'system');
@@ -46,5 +48,5 @@ export const useAppStore = defineStore('app', () => {
 
   const setTheme = (theme: Settings['theme']) => update({ theme });
 
-  return { info, settings, errors, theme, presets, report, dismiss, load, update, setTheme };
+  return { info, settings, errors, unresolvedDrops, theme, presets, report, dismiss, load, update, setTheme };
 });

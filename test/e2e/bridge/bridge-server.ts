@@ -6,7 +6,7 @@
 // test scripts their answers (which grant the paths, as the user's choices in a real dialog do). The disk lookup
 // (WSL and Docker Desktop disks) is this machine's by default; a test may point it at a fake registry.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,7 +86,8 @@ export async function startBridge(options: { userDataDir: string }): Promise<Bri
     userDataDir: options.userDataDir,
     runner: createInProcessRunner(),
     dialogs,
-    shell: { showInFolder: (path) => void shown.push(path) },
+    // The Trash stands in as removal (Replace); the file is gone either way.
+    shell: { showInFolder: (path) => void shown.push(path), trash: (path) => rm(path) },
     app: { name: 'Platter', version: '0.0.0-e2e', platform: process.platform },
     findDisks: () => findDisks(),
   });

@@ -30,6 +30,31 @@ const click = (item: MenuItemConstructorOptions | undefined) =>
   (item?.click as unknown as (() => void) | undefined)?.();
 
 describe('the native menu', () => {
+  it('disables Compact, Check and Close Tab without an open image, and offers Preferences', () => {
+    for (const isMac of [false, true]) {
+      const build = (imageOpen: boolean) =>
+        buildMenuTemplate({
+          appName: 'Platter',
+          isMac,
+          isDev: false,
+          recent: [],
+          imageOpen,
+          actions: { open: vi.fn(), openRecent: vi.fn(), clearRecent: vi.fn(), command: vi.fn() },
+        });
+      for (const imageOpen of [false, true]) {
+        const template = build(imageOpen);
+        const file = submenu(template.find((m) => m.label === 'File'));
+        for (const label of ['Compact…', 'Check…', 'Close Tab']) {
+          expect(labelled(file, label)?.enabled, `${label} ${imageOpen}`).toBe(imageOpen);
+        }
+        expect(labelled(file, 'Close Tab')?.accelerator).toBe('CmdOrCtrl+W');
+        const prefsMenu = isMac ? submenu(template[0]) : file;
+        const prefs = prefsMenu.find((i) => i.label === 'Settings…' || i.label === 'Preferences…');
+        expect(prefs, `Preferences (mac ${isMac})`).toBeDefined();
+      }
+    }
+  });
+
   it('has File (Open, Recent, Create, Convert, Compact, Check), Edit, View and Help', () => {
     const { template, actions } = menu(false, ['/a.vhd']);
     expect(template.map((m) => m.label ?? m.role)).toEqual(['File', 'editMenu', 'View', 'help']);

@@ -342,4 +342,28 @@ describe('the handler table', () => {
     });
     expect((await stat(join(dir, 'user-data', 'settings.json'))).isFile()).toBe(true);
   });
+
+  it('file:exists answers for chosen files and image-named files beside them, and refuses anything else', async () => {
+    const { dir, h, vhd, raw } = await setup();
+    expect(value(await call(h, 'file:exists', { path: vhd }))).toEqual({ exists: true });
+    // Beside a chosen file, named as a disk image: what a wizard suggests.
+    expect(value(await call(h, 'file:exists', { path: join(dir, 'disk-converted.vhd') }))).toEqual({ exists: false });
+    await writeFile(join(dir, 'taken.vhdx'), 'x');
+    expect(value(await call(h, 'file:exists', { path: join(dir, 'taken.vhdx'), source: raw }))).toEqual({
+      exists: true,
+    });
+    // Not an image name, another folder, a hidden file: never looked at.
+    for (const path of [join(dir, 'notes.txt'), join(dir, 'user-data', 'x.vhd'), join(dir, '.x.vhd'), '/etc/x.vhd']) {
+      expect(errorOf(await call(h, 'file:exists', { path })).code, path).toBe('UNTRUSTED_PATH');
+    }
+    expect(errorOf(await call(h, 'file:exists', { path: 'disk.vhd' })).code).toBe('INVALID_REQUEST');
+  });
+
+  it('app:set-menu-state records whether an image shows', async () => {
+    const { h } = await setup();
+    expect(h.services.menuState.get()).toEqual({ imageOpen: false });
+    value(await call(h, 'app:set-menu-state', { imageOpen: true }));
+    expect(h.services.menuState.get()).toEqual({ imageOpen: true });
+    expect(errorOf(await call(h, 'app:set-menu-state', { imageOpen: 'yes' })).code).toBe('INVALID_REQUEST');
+  });
 });

@@ -1,6 +1,6 @@
 // Assembles the main process's services as the app does, with the in-process job runner (or another) and
 // scripted stand-ins for Electron's dialogs and shell.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IpcResult } from '../../../shared/errors';
 import type {
@@ -51,7 +51,8 @@ export async function harness(
         return dialogs.saveAnswers.shift() ?? null;
       },
     },
-    shell: { showInFolder: (path) => void shown.push(path) },
+    // The Trash stands in as removal.
+    shell: { showInFolder: (path) => void shown.push(path), trash: (path) => rm(path) },
     ...options,
   });
   const events: Harness['events'] = [];

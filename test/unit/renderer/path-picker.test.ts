@@ -1,6 +1,7 @@
 // The path field of the wizards: main lets the page touch only files the user chose, so the field shows a path
-// and cannot be typed into; Choose… opens the native dialog (starting at the current path when saving) and takes
-// what the user picked, and a cancelled dialog changes nothing.
+// and cannot be typed into; Browse… opens the native dialog (starting at the current path when saving) and takes
+// what the user picked, and a cancelled dialog changes nothing. A save path that exists is said at once, with the
+// first free name beside it.
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ beforeEach(() => {
   setApi(fake.api);
 });
 
-function mountPicker(mode: 'open' | 'save', start: string) {
+function mountPicker(mode: 'open' | 'save', start: string, extra: Record<string, string> = {}) {
   const model = ref(start);
   const Host = defineComponent(
     () => () =>
@@ -27,6 +28,7 @@ function mountPicker(mode: 'open' | 'save', start: string) {
         mode,
         purpose: mode === 'open' ? 'source' : 'vhd',
         testId: 'where',
+        ...extra,
         modelValue: model.value,
         'onUpdate:modelValue': (value: string) => (model.value = value),
       }),
@@ -36,7 +38,7 @@ function mountPicker(mode: 'open' | 'save', start: string) {
 }
 
 describe('PathPicker', () => {
-  it('shows the path read-only, and starts on Choose… while nothing is chosen', () => {
+  it('shows the path read-only, and starts on Browse… while nothing is chosen', () => {
     const { wrapper } = mountPicker('save', '');
     const input = wrapper.get('[data-testid="where"]');
     expect(input.attributes('readonly')).toBeDefined();
@@ -64,12 +66,36 @@ describe('PathPicker', () => {
 
   it('starts the save dialog at the suggested path and takes where the user saved', async () => {
     const { wrapper, model } = mountPicker('save', '/d/disk-converted.vhd');
+    fake.answer('fileExists', () => ok({ exists: false }));
     fake.answer('showSaveDialog', () => ok({ path: '/e/elsewhere.vhd' }));
     await wrapper.get('[data-testid="where-choose"]').trigger('click');
     await flushPromises();
-    expect(fake.calls).toEqual([
+    expect(fake.calls.filter((c) => c.method === 'showSaveDialog')).toEqual([
       { method: 'showSaveDialog', request: { purpose: 'vhd', defaultPath: '/d/disk-converted.vhd' } },
     ]);
     expect(model.value).toBe('/e/elsewhere.vhd');
+  });
+
+  it('with nothing chosen yet, starts the save dialog at the suggested name in the source folder', async () => {
+    const { wrapper } = mountPicker('save', '', { defaultName: 'disk.vhd', near: '/src/disk.img' });
+    fake.answer('showSaveDialog', () => ok({ path: null }));
+    await wrapper.get('[data-testid="where-choose"]').trigger('click');
+    await flushPromises();
+    expect(fake.calls).toEqual([
+      { method: 'showSaveDialog', request: { purpose: 'vhd', defaultPath: '/src/disk.vhd' } },
+    ]);
+  });
+
+  it('says when the save path exists, and offers the first free name beside it', async () => {
+    const taken = new Set(['/d/disk.vhd', '/d/disk (2).vhd']);
+    fake.answer('fileExists', (request) => ok({ exists: taken.has((request as { path: string }).path) }));
+    const { wrapper, model } = mountPicker('save', '/d/disk.vhd', { near: '/d/disk.img' });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="where-exists"]').text()).toContain('disk.vhd already exists');
+    expect(fake.calls[0]).toEqual({ method: 'fileExists', request: { path: '/d/disk.vhd', source: '/d/disk.img' } });
+    await wrapper.get('[data-testid="where-new-name"]').trigger('click');
+    await flushPromises();
+    expect(model.value).toBe('/d/disk (3).vhd');
+    expect(wrapper.find('[data-testid="where-exists"]').exists()).toBe(false);
   });
 });
