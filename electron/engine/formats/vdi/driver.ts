@@ -42,6 +42,8 @@ export const vdiDriver: FormatDriver = {
       },
       parentError,
       warnings: info.warnings,
+      madeBy: 'VirtualBox',
+      layout: null,
     };
   },
   compaction: vdiCompaction,

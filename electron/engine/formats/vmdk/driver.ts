@@ -54,6 +54,8 @@ export const vmdkDriver: FormatDriver = {
       },
       parentError,
       warnings: info.warnings,
+      madeBy: 'VMware',
+      layout: info.createType,
     };
   },
   check: checkVmdk,
