@@ -1,0 +1,95 @@
+// The Image view's summary line and its actions, from the details of real images (../shared/fixtures): what the
+// line says is checked against the manifest (what made each image, its size) and the engine's own reading.
+import { describe, expect, it } from 'vitest';
+import { imageDetails } from '../../../electron/main/image-service';
+import { createAppI18n } from '../../../renderer/src/i18n';
+import { diskSummary } from '../../../renderer/src/lib/disk-summary';
+import { formatBytes } from '../../../renderer/src/lib/format';
+import { entryOf, fixturePath, fixturesAvailable } from '../../helpers/fixtures';
+
+const { t } = createAppI18n().global;
+const translate = (key: string, values?: Record<string, unknown>) => t(key, values ?? {});
+
+async function summaryOf(file: string): Promise<string> {
+  return diskSummary(translate, await imageDetails(fixturePath(file)));
+}
+
+describe.skipIf(!fixturesAvailable)('the summary line of real images', () => {
+  it.each([
+    [
+      'vhd/hyperv-dynamic-10m.vhd',
+      '10 MiB Hyper-V disk (VHD, dynamic), one NTFS partition “New Volume”, 6.02 MiB on disk',
+    ],
+    ['vhd/hyperv-fixed-10m.vhd', '10 MiB Hyper-V disk (VHD, fixed), one NTFS partition “New Volume”, 10.0 MiB on disk'],
+    ['vhdx/hyperv-dynamic-10m.vhdx', '10 MiB Hyper-V disk (VHDX, dynamic), one NTFS partition “New Volume”, 36 MiB on disk'],
+    ['vhd/qemu-empty-dynamic.vhd', '1.03 MiB qemu-img disk (VHD, dynamic), empty or unformatted, 2.50 KiB on disk'],
+    ['vdi/qemu-dynamic-10m.vdi', '10 MiB VirtualBox disk (VDI, dynamic), empty or unformatted, 9.00 MiB on disk'],
+    [
+      'vhdx/disk2vhd-256m.vhdx',
+      '256 MiB Disk2vhd disk (VHDX, dynamic), one FAT16 partition with no file system found, 260 MiB on disk',
+    ],
+    [
+      'vhd/mkimg-dynamic-gpt.vhd',
+      '6 MiB FreeBSD mkimg disk (VHD, dynamic), 2 partitions (FreeBSD UFS, FreeBSD swap), 6.00 MiB on disk',
+    ],
+    [
+      'vmdk/vmware-vdiskmanager/streamOptimized.vmdk',
+      '10 MiB VMware disk (VMDK, dynamic, streamOptimized), one NTFS partition “test_disk”, 265 KiB on disk',
+    ],
+    ['qcow2/qemu-zlib-compressed-512m.qcow2', '512 MiB QEMU disk (qcow2, dynamic), empty or unformatted, 634 KiB on disk'],
+  ])('%s', async (file, expected) => {
+    const summary = await summaryOf(file);
+    expect(summary).toEqual(expected);
+    // The size it starts with is the one the producer made (the manifest's record, not Platter's reading).
+    const entry = entryOf(file);
+    if (entry.virtualSize !== undefined) expect(summary.startsWith(`${formatBytes(entry.virtualSize)} `)).toBe(true);
+  });
+
+  it('a child whose parent is missing says so instead of what it holds', async () => {
+    expect(await summaryOf('vhd/windows-differencing-parent-missing.vhd')).toMatch(
+      /^4 MiB Hyper-V disk \(VHD, differencing\), its parent fat-parent\.vhd is missing, [\d.]+ KiB on disk$/,
+    );
+  });
+
+  it('a qcow2 over its backing file names its parent', async () => {
+    expect(await summaryOf('qcow2/backing-chain-1.qcow2')).toMatch(
+      /^512 MiB QEMU disk \(qcow2, differencing, child of backing-chain-2\.qcow2\), /,
+    );
+  });
+});
+
+describe.skipIf(!fixturesAvailable)('the actions each image offers', () => {
+  it('a child whose parent is missing: only Check (and Fix parent)', async () => {
+    const details = await imageDetails(fixturePath('vhd/windows-differencing-parent-missing.vhd'));
+    expect(details.actions).toEqual({
+      convert: 'parent-missing',
+      hash: 'parent-missing',
+      check: null,
+      compact: 'parent-missing',
+      createChild: 'parent-missing',
+      resize: 'parent-missing',
+      merge: 'parent-missing',
+    });
+    expect(details.capabilities.setParent).toBe(true);
+  });
+
+  it('a dynamic VHD: everything but Merge (only a child merges)', async () => {
+    const details = await imageDetails(fixturePath('vhd/hyperv-dynamic-10m.vhd'));
+    expect(details.actions).toEqual({
+      convert: null,
+      hash: null,
+      check: null,
+      compact: null,
+      createChild: null,
+      resize: null,
+      merge: 'not-for-type',
+    });
+  });
+
+  it('a fixed VHD cannot be compacted (its type), a VMDK not at all (its format)', async () => {
+    const fixed = await imageDetails(fixturePath('vhd/hyperv-fixed-10m.vhd'));
+    expect(fixed.actions.compact).toBe('not-for-type');
+    const vmdk = await imageDetails(fixturePath('vmdk/vmware-vdiskmanager/monolithicSparse.vmdk'));
+    expect(vmdk.actions).toMatchObject({ compact: 'not-for-format', resize: 'not-for-format', convert: null });
+  });
+});
