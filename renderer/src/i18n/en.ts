@@ -142,6 +142,8 @@ export const en = {
     geometryOnly: 'Hyper-V, VirtualBox and qemu-img read the same size; only Virtual PC reads it from the geometry.',
     disagree:
       'Not every hypervisor reads the same size: a disk moved between them may lose or gain sectors at its end.',
+    /** The consumers' names inside a sentence. */
+    names: { hyperV: 'Hyper-V', virtualBox: 'VirtualBox', virtualPc: 'Virtual PC', qemuImg: 'qemu-img' },
     fewer: '{consumer} sees {bytes}: {diff} fewer',
     more: '{consumer} sees {bytes}: {diff} more',
   },

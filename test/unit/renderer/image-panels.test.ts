@@ -101,7 +101,7 @@ describe('ConsumersPanel', () => {
     });
     expect(panel.get('[data-testid="consumers-verdict"]').classes()).not.toContain('warn');
     expect(panel.get('[data-testid="consumer-virtualPc-diff"]').text()).toBe(
-      'Virtual PC (geometry) sees 10,477,568 bytes: 8,192 fewer',
+      'Virtual PC sees 10,477,568 bytes: 8,192 fewer',
     );
     expect(panel.get('[data-testid="consumer-hyperV"]').text()).toBe('10,485,760 bytes');
   });
