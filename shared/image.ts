@@ -153,7 +153,7 @@ export interface DiskKind {
   readonly format: string;
   /** Who made the disk, or the platform its format belongs to, in plain words ("Hyper-V", "qemu-img"); null when unknown. */
   readonly madeBy: string | null;
-  /** A layout the format names beyond fixed/dynamic/differencing (a VMDK's "streamOptimized"); null when none. */
+  /** A layout the format names beyond fixed/dynamic/differencing (a VMDK's "stream-optimized"); null when none. */
   readonly layout: string | null;
 }
 
@@ -237,6 +237,8 @@ export interface VdiDetails extends DetailsBase {
   readonly uuid: string;
   readonly modificationUuid: string;
   readonly comment: string;
+  /** The pre-header's banner: who wrote the file ("<<< Oracle VM VirtualBox Disk Image >>>"). */
+  readonly banner: string;
   readonly lchsGeometry: {
     readonly cylinders: number;
     readonly heads: number;

@@ -7,11 +7,26 @@ import { copyFixture } from './helpers';
 
 test('the summary line says what each disk is, in plain words', async ({ app, dir }) => {
   const cases: [string, string | RegExp][] = [
-    ['vhd/hyperv-dynamic-10m.vhd', '10 MiB Hyper-V disk (VHD, dynamic), one NTFS partition “New Volume”, 6.02 MiB on disk'],
-    ['vhdx/hyperv-fixed-10m.vhdx', '10 MiB Hyper-V disk (VHDX, fixed), one NTFS partition “New Volume”, 14 MiB on disk'],
-    ['vdi/qemu-dynamic-10m.vdi', '10 MiB VirtualBox disk (VDI, dynamic), empty or unformatted, 9.00 MiB on disk'],
-    ['vmdk/vmware-vdiskmanager/monolithicSparse.vmdk', '10 MiB VMware disk (VMDK, dynamic, monolithicSparse), one NTFS partition “test_disk”, 3.31 MiB on disk'],
-    ['qcow2/freebsd-mkimg-v2-gpt.qcow2', '4.19 MiB QEMU disk (qcow2, dynamic), 2 partitions (FreeBSD UFS, FreeBSD swap), 4.44 MiB on disk'],
+    [
+      'vhd/hyperv-dynamic-10m.vhd',
+      '10 MiB Hyper-V disk (VHD, dynamic), one NTFS partition “New Volume”, 6.02 MiB on disk',
+    ],
+    [
+      'vhdx/hyperv-fixed-10m.vhdx',
+      '10 MiB Hyper-V disk (VHDX, fixed), one NTFS partition “New Volume”, 14 MiB on disk',
+    ],
+    [
+      'vdi/qemu-dynamic-10m.vdi',
+      '10 MiB qemu-img disk (VDI, dynamic), no partition table or file system found, 9.00 MiB on disk',
+    ],
+    [
+      'vmdk/vmware-vdiskmanager/monolithicSparse.vmdk',
+      '10 MiB VMware disk (VMDK, dynamic, monolithic sparse), one NTFS partition “test_disk”, 3.31 MiB on disk',
+    ],
+    [
+      'qcow2/freebsd-mkimg-v2-gpt.qcow2',
+      '4.19 MiB QEMU disk (qcow2, dynamic), 2 partitions (FreeBSD UFS, FreeBSD swap), 4.44 MiB on disk',
+    ],
   ];
   for (const [file, summary] of cases) {
     const path = await copyFixture(file, dir);

@@ -61,7 +61,7 @@ export interface Description {
   readonly warnings: readonly string[];
   /** Who made it, in plain words ("Hyper-V", "qemu-img"), or the platform its format belongs to; null when unknown. */
   readonly madeBy: string | null;
-  /** A layout the format names beyond the disk type (a VMDK's createType); null when none. */
+  /** A layout the format names beyond the disk type, in plain words (a VMDK's createType); null when none. */
   readonly layout: string | null;
 }
 

@@ -19,6 +19,14 @@ export function vhdMadeBy(creatorApp: string): string | null {
   return VHD_CREATORS[creatorApp] ?? null;
 }
 
+/**
+ * A VDI pre-header's banner: VirtualBox writes "<<< Oracle VM VirtualBox Disk Image >>>" (Sun xVM and innotek
+ * before it), qemu-img "<<< QEMU VM Virtual Disk Image >>>". Another banner: VirtualBox's format, maker unknown.
+ */
+export function vdiMadeBy(banner: string): string {
+  return /QEMU/.test(banner) ? 'qemu-img' : 'VirtualBox';
+}
+
 /** A VHDX file identifier's creator: Windows writes "Microsoft Windows 10.0...", Disk2vhd "d2v". */
 export function vhdxMadeBy(creator: string): string | null {
   const c = creator.trim();

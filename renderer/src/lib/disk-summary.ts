@@ -1,6 +1,12 @@
 // The Image view's first line, in plain words: "10 MiB Hyper-V disk (VHD, dynamic), one NTFS partition “New
 // Volume”, 6.02 MiB on disk". Built from the details alone; the engine names the format and who made it.
-import type { ChainLink, DiskContents, FileSystemFound, ImageDetails, PartitionEntry } from '../../../shared/ipc-contract';
+import type {
+  ChainLink,
+  DiskContents,
+  FileSystemFound,
+  ImageDetails,
+  PartitionEntry,
+} from '../../../shared/ipc-contract';
 import { baseName, formatBytes } from './format';
 
 type Missing = Extract<ChainLink, { status: 'missing' }>;
@@ -8,7 +14,10 @@ type Missing = Extract<ChainLink, { status: 'missing' }>;
 export type Translate = (key: string, values?: Record<string, unknown>) => string;
 
 /** The summary reads only these fields, so a raw disk's facts can be summarized the same way. */
-export type SummaryFacts = Pick<ImageDetails, 'kind' | 'diskType' | 'virtualSize' | 'fileSize' | 'contents' | 'chain'>;
+export type SummaryFacts = Pick<
+  ImageDetails,
+  'kind' | 'diskType' | 'virtualSize' | 'fileSize' | 'contents' | 'chain' | 'allocatedBlocks'
+>;
 
 /** How people write blkid's file-system names. */
 const FILE_SYSTEM_NAMES: Readonly<Record<string, string>> = {
@@ -39,11 +48,18 @@ function partitionName(t: Translate, p: PartitionEntry): string | null {
   return p.typeName === 'unknown' ? null : p.typeName;
 }
 
-function contentsPhrase(t: Translate, c: DiskContents): string {
+function contentsPhrase(t: Translate, c: DiskContents, nothingWritten: boolean): string {
   if (c.scheme) {
     const parts = c.partitions;
     const only = parts.length === 1 ? parts[0] : undefined;
-    if (only?.fileSystem) return t('imageInfo.summary.onePartition', { fs: labelled(t, only.fileSystem) });
+    // "one NTFS partition “New Volume”": the label names the partition, after what it is.
+    if (only?.fileSystem) {
+      const { type, label } = only.fileSystem;
+      const fs = fileSystemName(type);
+      return label
+        ? t('imageInfo.summary.oneLabelledPartition', { fs, label })
+        : t('imageInfo.summary.onePartition', { fs });
+    }
     if (only) {
       const type = partitionName(t, only);
       return type ? t('imageInfo.summary.oneBarePartition', { type }) : t('imageInfo.summary.oneUnknownPartition');
@@ -53,7 +69,8 @@ function contentsPhrase(t: Translate, c: DiskContents): string {
     return t('imageInfo.summary.partitions', { count: parts.length, list });
   }
   if (c.fileSystem) return t('imageInfo.summary.wholeDisk', { fs: labelled(t, c.fileSystem) });
-  return t('imageInfo.summary.blank');
+  // No table and no file system: "empty" only when no block holds data, else it holds data of another kind.
+  return t(nothingWritten ? 'imageInfo.summary.empty' : 'imageInfo.summary.blank');
 }
 
 export function diskSummary(t: Translate, info: SummaryFacts): string {
@@ -69,7 +86,7 @@ export function diskSummary(t: Translate, info: SummaryFacts): string {
   ];
   const missing = info.chain.find((l): l is Missing => l.status === 'missing');
   if (missing) parts.push(t('imageInfo.summary.parentMissing', { name: baseName(missing.expectedName) }));
-  else if (info.contents) parts.push(contentsPhrase(t, info.contents));
+  else if (info.contents) parts.push(contentsPhrase(t, info.contents, info.allocatedBlocks === 0));
   parts.push(t('imageInfo.summary.onDisk', { size: formatBytes(info.fileSize) }));
   return parts.join(', ');
 }

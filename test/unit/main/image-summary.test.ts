@@ -21,9 +21,15 @@ describe.skipIf(!fixturesAvailable)('the summary line of real images', () => {
       '10 MiB Hyper-V disk (VHD, dynamic), one NTFS partition “New Volume”, 6.02 MiB on disk',
     ],
     ['vhd/hyperv-fixed-10m.vhd', '10 MiB Hyper-V disk (VHD, fixed), one NTFS partition “New Volume”, 10.0 MiB on disk'],
-    ['vhdx/hyperv-dynamic-10m.vhdx', '10 MiB Hyper-V disk (VHDX, dynamic), one NTFS partition “New Volume”, 36 MiB on disk'],
-    ['vhd/qemu-empty-dynamic.vhd', '1.03 MiB qemu-img disk (VHD, dynamic), empty or unformatted, 2.50 KiB on disk'],
-    ['vdi/qemu-dynamic-10m.vdi', '10 MiB VirtualBox disk (VDI, dynamic), empty or unformatted, 9.00 MiB on disk'],
+    [
+      'vhdx/hyperv-dynamic-10m.vhdx',
+      '10 MiB Hyper-V disk (VHDX, dynamic), one NTFS partition “New Volume”, 36 MiB on disk',
+    ],
+    ['vhd/qemu-empty-dynamic.vhd', '1.03 MiB qemu-img disk (VHD, dynamic), empty (no block written), 2.50 KiB on disk'],
+    [
+      'vdi/qemu-dynamic-10m.vdi',
+      '10 MiB qemu-img disk (VDI, dynamic), no partition table or file system found, 9.00 MiB on disk',
+    ],
     [
       'vhdx/disk2vhd-256m.vhdx',
       '256 MiB Disk2vhd disk (VHDX, dynamic), one FAT16 partition with no file system found, 260 MiB on disk',
@@ -34,9 +40,12 @@ describe.skipIf(!fixturesAvailable)('the summary line of real images', () => {
     ],
     [
       'vmdk/vmware-vdiskmanager/streamOptimized.vmdk',
-      '10 MiB VMware disk (VMDK, dynamic, streamOptimized), one NTFS partition “test_disk”, 265 KiB on disk',
+      '10 MiB VMware disk (VMDK, dynamic, stream-optimized), one NTFS partition “test_disk”, 265 KiB on disk',
     ],
-    ['qcow2/qemu-zlib-compressed-512m.qcow2', '512 MiB QEMU disk (qcow2, dynamic), empty or unformatted, 634 KiB on disk'],
+    [
+      'qcow2/qemu-zlib-compressed-512m.qcow2',
+      '512 MiB QEMU disk (qcow2, dynamic), no partition table or file system found, 634 KiB on disk',
+    ],
   ])('%s', async (file, expected) => {
     const summary = await summaryOf(file);
     expect(summary).toEqual(expected);
@@ -47,7 +56,7 @@ describe.skipIf(!fixturesAvailable)('the summary line of real images', () => {
 
   it('a child whose parent is missing says so instead of what it holds', async () => {
     expect(await summaryOf('vhd/windows-differencing-parent-missing.vhd')).toMatch(
-      /^4 MiB Hyper-V disk \(VHD, differencing\), its parent fat-parent\.vhd is missing, [\d.]+ KiB on disk$/,
+      /^4 MiB Hyper-V disk \(VHD, differencing\), its parent fat-parent\.vhd is missing, 2\.08 MiB on disk$/,
     );
   });
 

@@ -25,7 +25,14 @@ const allowed: Actions = {
 
 /** The fields the actions read. */
 function details(actions: Actions, missing: boolean): ImageDetails {
-  const link = { status: 'found', path: '/d/child.vhd', format: 'vhd', diskType: 'differencing', virtualSize: 1, uuid: 'u' };
+  const link = {
+    status: 'found',
+    path: '/d/child.vhd',
+    format: 'vhd',
+    diskType: 'differencing',
+    virtualSize: 1,
+    uuid: 'u',
+  };
   const lost = {
     status: 'missing',
     childPath: '/d/child.vhd',
@@ -108,11 +115,15 @@ describe('ConsumersPanel', () => {
 
   it('qemu-img reads another size: a warning, in exact bytes', () => {
     const panel = mount(ConsumersPanel, {
-      props: { sizes: { hyperV: 4 * MiB, virtualBox: 4 * MiB, virtualPc: 4_177_920, qemuImg: 4_177_920, disagree: true } },
+      props: {
+        sizes: { hyperV: 4 * MiB, virtualBox: 4 * MiB, virtualPc: 4_177_920, qemuImg: 4_177_920, disagree: true },
+      },
       global,
     });
     expect(panel.get('[data-testid="consumers-verdict"]').classes()).toContain('warn');
-    expect(panel.get('[data-testid="consumer-qemuImg-diff"]').text()).toBe('qemu-img sees 4,177,920 bytes: 16,384 fewer');
+    expect(panel.get('[data-testid="consumer-qemuImg-diff"]').text()).toBe(
+      'qemu-img sees 4,177,920 bytes: 16,384 fewer',
+    );
   });
 
   it('every consumer agrees: sizes in human units, no warning', () => {

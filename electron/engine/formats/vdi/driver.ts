@@ -3,6 +3,7 @@
 import { FORMAT_EXTENSIONS } from '../../../../shared/formats';
 import { namingPath } from '../../errors';
 import type { FormatDriver } from '../driver';
+import { vdiMadeBy } from '../made-by';
 import { vdiCompaction } from './compact-vdi';
 import { hasVdiSignature } from './header';
 import { vdiOutput } from './output';
@@ -42,7 +43,7 @@ export const vdiDriver: FormatDriver = {
       },
       parentError,
       warnings: info.warnings,
-      madeBy: 'VirtualBox',
+      madeBy: vdiMadeBy(info.banner),
       layout: null,
     };
   },
