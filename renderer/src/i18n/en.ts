@@ -361,6 +361,7 @@ export const en = {
     summary: {
       disk: '{size} {madeBy} disk ({kind})',
       diskPlain: '{size} disk ({kind})',
+      raw: '{size} raw disk image',
       types: { fixed: 'fixed', dynamic: 'dynamic', differencing: 'differencing' },
       childOf: 'child of {name}',
       parentMissing: 'its parent {name} is missing',

@@ -2,6 +2,7 @@
 // Volume”, 6.02 MiB on disk". Built from the details alone; the engine names the format and who made it.
 import type {
   ChainLink,
+  DetectResult,
   DiskContents,
   FileSystemFound,
   ImageDetails,
@@ -89,4 +90,14 @@ export function diskSummary(t: Translate, info: SummaryFacts): string {
   else if (info.contents) parts.push(contentsPhrase(t, info.contents, info.allocatedBlocks === 0));
   parts.push(t('imageInfo.summary.onDisk', { size: formatBytes(info.fileSize) }));
   return parts.join(', ');
+}
+
+/**
+ * A raw disk's line (the Convert wizard's source): "16 MiB raw disk image, one FAT partition “USBSTICK”". Its file
+ * is its disk, so the size is said once; what it holds is read as an image's is.
+ */
+export function rawDiskSummary(t: Translate, raw: Pick<DetectResult, 'fileSize' | 'contents'>): string {
+  const size = formatBytes(raw.fileSize);
+  const line = t('imageInfo.summary.raw', { size });
+  return raw.contents ? `${line}, ${contentsPhrase(t, raw.contents, false)}` : line;
 }

@@ -1,11 +1,15 @@
 // The Image view's summary line and its actions, from the details of real images (../shared/fixtures): what the
 // line says is checked against the manifest (what made each image, its size) and the engine's own reading.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { imageDetails } from '../../../electron/main/image-service';
+import { detectImage, imageDetails } from '../../../electron/main/image-service';
 import { createAppI18n } from '../../../renderer/src/i18n';
-import { diskSummary } from '../../../renderer/src/lib/disk-summary';
+import { diskSummary, rawDiskSummary } from '../../../renderer/src/lib/disk-summary';
 import { formatBytes } from '../../../renderer/src/lib/format';
 import { entryOf, fixturePath, fixturesAvailable } from '../../helpers/fixtures';
+import { useTempDirs } from '../../helpers/temp-dir';
+import { tools } from '../../helpers/tools';
 
 const { t } = createAppI18n().global;
 const translate = (key: string, values?: Record<string, unknown>) => t(key, values ?? {});
@@ -100,5 +104,48 @@ describe.skipIf(!fixturesAvailable)('the actions each image offers', () => {
     expect(fixed.actions.compact).toBe('not-for-type');
     const vmdk = await imageDetails(fixturePath('vmdk/vmware-vdiskmanager/monolithicSparse.vmdk'));
     expect(vmdk.actions).toMatchObject({ compact: 'not-for-format', resize: 'not-for-format', convert: null });
+  });
+});
+
+describe.skipIf(!(tools.sfdisk && tools.blkid && tools.mkfs))('the summary line of a raw disk', () => {
+  const tempDir = useTempDirs();
+  const MiB = 1024 * 1024;
+
+  it('a stick made with sfdisk and mkfs.fat: its size once, then its partition as blkid reads it', async () => {
+    const dir = await tempDir();
+    const raw = join(dir, 'stick.img');
+    const part = join(dir, 'part.img');
+    execFileSync('truncate', ['-s', String(16 * MiB), raw]);
+    execFileSync('sfdisk', ['-q', raw], { input: 'label: dos\nstart=2048, type=c\n' });
+    execFileSync('truncate', ['-s', String(16 * MiB - 2048 * 512), part]);
+    execFileSync('mkfs.fat', ['-F', '32', '-n', 'USBSTICK', part], { stdio: 'ignore' });
+    execFileSync('dd', [`if=${part}`, `of=${raw}`, 'bs=512', 'seek=2048', 'conv=notrunc', 'status=none']);
+    // The independent reading: blkid finds the FAT file system and its label inside the partition.
+    const probe = execFileSync('blkid', [
+      '-p',
+      '-O',
+      String(2048 * 512),
+      '-s',
+      'TYPE',
+      '-s',
+      'LABEL',
+      '-o',
+      'export',
+      raw,
+    ]);
+    expect(probe.toString()).toContain('LABEL=USBSTICK');
+    expect(probe.toString()).toContain('TYPE=vfat');
+
+    expect(rawDiskSummary(translate, await detectImage(raw))).toBe(
+      '16 MiB raw disk image, one FAT partition “USBSTICK”',
+    );
+  });
+
+  it('a blank file: its size, and nothing found', async () => {
+    const raw = join(await tempDir(), 'blank.img');
+    execFileSync('truncate', ['-s', String(4 * MiB), raw]);
+    expect(rawDiskSummary(translate, await detectImage(raw))).toBe(
+      '4 MiB raw disk image, no partition table or file system found',
+    );
   });
 });
