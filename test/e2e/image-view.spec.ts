@@ -121,6 +121,9 @@ test('a child whose parent is missing: only Fix parent and Check are enabled, th
   const enabled = actions.locator('button:enabled');
   await expect(enabled).toHaveText(['Fix parent…', 'Check…', 'Show in folder']);
   await expect(app.getByTestId('azure-fix')).toBeDisabled();
+  // The chain panel says the parent is missing, with the remedy; the facts do not repeat it as a warning.
+  await expect(app.getByTestId('chain')).toContainText('fat-parent.vhd');
+  await expect(app.getByTestId('warnings')).toHaveCount(0);
   await shot(app, 'image-view-missing-parent-actions');
 });
 

@@ -44,6 +44,7 @@ export async function imageDetails(path: string): Promise<ImageDetails> {
   const states = d.blockStates();
   const allocation = states && allocationMap(d.blockSize!, states);
   const chain = chainLinks(await walkChain(described));
+  const missingSaid = new Set(chain.flatMap((l) => (l.status === 'missing' ? [l.error.message] : [])));
   const details = {
     ...d.info,
     parent: d.parent,
@@ -60,8 +61,9 @@ export async function imageDetails(path: string): Promise<ImageDetails> {
       parentFound: d.parent?.resolvedPath != null,
       inUse: d.info.inUse,
     }),
-    // The view says that another program holds the disk in its own note (inUse), with what waits meanwhile.
-    warnings: d.warnings.filter((w) => w !== otherUseWarning(d.info.inUse)),
+    // The view says that another program holds the disk in its own note (inUse), with what waits meanwhile, and
+    // that a parent is missing in the chain, with the remedy: neither is repeated as a warning.
+    warnings: d.warnings.filter((w) => w !== otherUseWarning(d.info.inUse) && !missingSaid.has(w)),
   };
   return details;
 }

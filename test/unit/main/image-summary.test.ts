@@ -84,6 +84,10 @@ describe.skipIf(!fixturesAvailable)('the actions each image offers', () => {
       merge: 'parent-missing',
     });
     expect(details.capabilities.setParent).toBe(true);
+    // The chain says the parent is missing, with the remedy; the warnings do not say it again.
+    const missing = details.chain.find((l) => l.status === 'missing');
+    expect(missing?.status === 'missing' && missing.error.message).toContain('fat-parent.vhd');
+    expect(details.warnings.filter((w) => w.includes('fat-parent.vhd'))).toEqual([]);
   });
 
   it('a dynamic VHD: everything but Merge (only a child merges)', async () => {
