@@ -147,9 +147,35 @@ export interface ImageCapabilities {
   readonly repair: boolean;
 }
 
+/** How the summary line names a disk, in the engine's words (the view compares no format names). */
+export interface DiskKind {
+  /** The format as people write it: "VHD", "VHDX", "VMDK", "qcow2", "VDI". */
+  readonly format: string;
+  /** Who made the disk, or the platform its format belongs to, in plain words ("Hyper-V", "qemu-img"); null when unknown. */
+  readonly madeBy: string | null;
+  /** A layout the format names beyond fixed/dynamic/differencing (a VMDK's "stream-optimized"); null when none. */
+  readonly layout: string | null;
+}
+
+/** The actions the Image view offers. */
+export type ImageAction = 'convert' | 'compact' | 'check' | 'createChild' | 'resize' | 'merge' | 'hash';
+
+/**
+ * Why an action cannot run now: the parent disk is missing, another program writes or holds the disk, or Platter
+ * does not do it for this format or for this type of disk.
+ */
+export type ActionBlock = 'parent-missing' | 'in-use-writing' | 'in-use-holding' | 'not-for-format' | 'not-for-type';
+
+/** Each action: null when it can run, else why not (the view disables it and says why). */
+export type ImageActions = Readonly<Record<ImageAction, ActionBlock | null>>;
+
 interface DetailsBase {
   readonly path: string;
   readonly capabilities: ImageCapabilities;
+  /** What the summary line says the disk is. */
+  readonly kind: DiskKind;
+  /** What can run on it now, from the capabilities, the chain and other programs' use. */
+  readonly actions: ImageActions;
   readonly diskType: DiskType;
   readonly virtualSize: number;
   readonly fileSize: number;
@@ -197,6 +223,8 @@ export interface VhdxDetails extends DetailsBase {
   readonly physicalSectorSize: number | null;
   readonly dataWriteGuid: string;
   readonly fileWriteGuid: string;
+  /** The file identifier's creator ("Microsoft Windows 10.0.18363.0"). */
+  readonly creator: string;
 }
 
 export interface VdiDetails extends DetailsBase {
@@ -209,6 +237,8 @@ export interface VdiDetails extends DetailsBase {
   readonly uuid: string;
   readonly modificationUuid: string;
   readonly comment: string;
+  /** The pre-header's banner: who wrote the file ("<<< Oracle VM VirtualBox Disk Image >>>"). */
+  readonly banner: string;
   readonly lchsGeometry: {
     readonly cylinders: number;
     readonly heads: number;

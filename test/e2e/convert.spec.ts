@@ -68,7 +68,7 @@ test('Azure fix: a dynamic VHD opens Convert with the azure preset and the copy 
   await drop(app, ['hyperv-dynamic-10m.vhd']);
   const azure = app.getByTestId('azure');
   await expect(azure).toHaveAttribute('data-ready', 'false');
-  await expect(azure).toContainText('type is dynamic, needs fixed');
+  await expect(azure).toContainText('type is dynamic, Azure takes fixed');
   await azure.getByTestId('azure-fix').click();
 
   const wizard = app.getByTestId('convert-wizard');

@@ -20,6 +20,9 @@ test('a VHD dropped on Home opens in the Image view with its facts, and lands in
 
   const view = app.getByTestId('image-view');
   await expect(view).toHaveAttribute('data-path', path);
+  await expect(app.getByTestId('image-summary')).toHaveText(
+    '10 MiB Hyper-V disk (VHD, dynamic), one NTFS partition “New Volume”, 6.02 MiB on disk',
+  );
   await expect(app.getByTestId('fact-type')).toHaveText('Dynamic');
   await expect(app.getByTestId('fact-format')).toHaveText('VHD');
   await expect(app.getByTestId('fact-virtual-size')).toHaveText('10 MiB');
@@ -51,9 +54,10 @@ test('Open… shows the dialog and opens every image chosen, one tab each', asyn
   await expect(app.getByTestId('fact-type')).toHaveText('Fixed');
   await expect(app.getByTestId('fact-creator')).toContainText('vbox');
   await expect(app.getByTestId('no-map')).toBeVisible();
-  // VirtualBox made it; qemu-img reads this creator's size from the geometry: the panel flags it.
-  await expect(app.getByTestId('consumer-qemuImg')).toHaveText('3.98 MiB');
-  await expect(app.getByTestId('consumers-verdict')).toContainText('disagree');
+  // VirtualBox made it; qemu-img reads this creator's size from the geometry: the panel flags it, in exact bytes.
+  const sizes = (await inspectImage(b)).consumerSizes;
+  await expect(app.getByTestId('consumer-qemuImg')).toHaveText(`${sizes.qemuImg.toLocaleString('en-US')} bytes`);
+  await expect(app.getByTestId('consumers-verdict')).toContainText('Not every hypervisor reads the same size');
   await shot(app, 'image-view-fixed-consumers');
 
   await app.getByRole('tab', { name: 'qemu-dynamic-ext2.vhd', exact: true }).click();
@@ -121,7 +125,7 @@ test('a VHDX opens with its own facts: no footer fields, not Azure-ready by form
   await expect(app.getByTestId('fact-format')).toHaveText('VHDX');
   await expect(app.getByTestId('fact-virtual-size')).toHaveText('10 MiB');
   await expect(app.getByTestId('consumers')).toHaveCount(0);
-  await expect(app.getByTestId('azure')).toContainText('format is VHDX, needs VHD');
+  await expect(app.getByTestId('azure')).toContainText('format is VHDX, Azure takes VHD');
   await expect(app.getByTestId('allocation-map')).toBeVisible();
   await expect(app.getByTestId('contents').locator('tbody tr td').last()).toHaveText('ntfs, “New Volume”');
   await shot(app, 'image-view-vhdx');

@@ -144,6 +144,10 @@ test('Compact is offered from capabilities: enabled for a dynamic VHDX, disabled
   await expect(app.getByTestId('image-view')).toHaveAttribute('data-path', fixed);
   expect((await askImageInfo(app, fixed)).capabilities.compact).toBe(false);
   await expect(app.getByTestId('action-compact')).toBeDisabled();
+  await expect(app.getByTestId('action-compact')).toHaveAttribute(
+    'title',
+    'A fixed disk holds every block in the file: there is nothing to drop.',
+  );
 
   // The VHDX's Compact wizard scans its blocks, as a VHD's does.
   await app.getByRole('tab', { name: 'hyperv-dynamic-10m.vhdx', exact: true }).click();

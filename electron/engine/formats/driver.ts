@@ -59,6 +59,10 @@ export interface Description {
   /** Why `parent.resolvedPath` is null. */
   readonly parentError: PlatterError | null;
   readonly warnings: readonly string[];
+  /** Who made it, in plain words ("Hyper-V", "qemu-img"), or the platform its format belongs to; null when unknown. */
+  readonly madeBy: string | null;
+  /** A layout the format names beyond the disk type, in plain words (a VMDK's createType); null when none. */
+  readonly layout: string | null;
 }
 
 /** What `check --repair` changed (or would change). */

@@ -9,6 +9,7 @@ import { otherUseWarning } from '../io/image-lock';
 import { describeImage, walkChain } from './chain';
 import type { Chain } from './chain';
 import { inspectContents } from './contents';
+import { imageActions } from './image-actions';
 
 export function encodeBlockStates(states: readonly BlockState[]): string {
   return states.map((s) => BLOCK_STATE_CHARS[s]).join('');
@@ -42,17 +43,27 @@ export async function imageDetails(path: string): Promise<ImageDetails> {
   const { driver, description: d } = described;
   const states = d.blockStates();
   const allocation = states && allocationMap(d.blockSize!, states);
+  const chain = chainLinks(await walkChain(described));
+  const missingSaid = new Set(chain.flatMap((l) => (l.status === 'missing' ? [l.error.message] : [])));
   const details = {
     ...d.info,
     parent: d.parent,
     allocation,
     ...(allocation && { allocatedBlocks: allocation.allocatedBlocks, totalBlocks: allocation.blockCount }),
-    chain: chainLinks(await walkChain(described)),
+    chain,
     contents: await inspectContents(described.path),
     azure: azureReadiness(driver, d),
     capabilities: driver.capabilities(d.diskType),
-    // The view says that another program holds the disk in its own note (inUse), with what waits meanwhile.
-    warnings: d.warnings.filter((w) => w !== otherUseWarning(d.info.inUse)),
+    kind: { format: driver.name, madeBy: d.madeBy, layout: d.layout },
+    actions: imageActions(driver, {
+      diskType: d.diskType,
+      parentMissing: chain.some((l) => l.status === 'missing'),
+      parentFound: d.parent?.resolvedPath != null,
+      inUse: d.info.inUse,
+    }),
+    // The view says that another program holds the disk in its own note (inUse), with what waits meanwhile, and
+    // that a parent is missing in the chain, with the remedy: neither is repeated as a warning.
+    warnings: d.warnings.filter((w) => w !== otherUseWarning(d.info.inUse) && !missingSaid.has(w)),
   };
   return details;
 }

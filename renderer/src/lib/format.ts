@@ -94,3 +94,10 @@ export function parseSize(text: string): number | null {
   const bytes = Math.round(Number(m[1]) * factor);
   return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : null;
 }
+
+/** Two sizes in words that show they differ: human units when those differ, else the exact bytes of both. */
+export function distinctSizes(a: number, b: number): [string, string] {
+  const x = formatBytes(a);
+  const y = formatBytes(b);
+  return x !== y || a === b ? [x, y] : [exactBytes(a), exactBytes(b)];
+}

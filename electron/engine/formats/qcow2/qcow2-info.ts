@@ -141,6 +141,9 @@ export async function describeQcow2(path: string): Promise<Description> {
         : null,
       parentError,
       warnings,
+      // qemu's own format; the file records no creator.
+      madeBy: 'QEMU',
+      layout: null,
     };
   } finally {
     await file.close();

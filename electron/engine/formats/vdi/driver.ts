@@ -3,6 +3,7 @@
 import { FORMAT_EXTENSIONS } from '../../../../shared/formats';
 import { namingPath } from '../../errors';
 import type { FormatDriver } from '../driver';
+import { vdiMadeBy } from '../made-by';
 import { vdiCompaction } from './compact-vdi';
 import { hasVdiSignature } from './header';
 import { vdiOutput } from './output';
@@ -42,6 +43,8 @@ export const vdiDriver: FormatDriver = {
       },
       parentError,
       warnings: info.warnings,
+      madeBy: vdiMadeBy(info.banner),
+      layout: null,
     };
   },
   compaction: vdiCompaction,

@@ -31,6 +31,8 @@ export interface VdiInfo {
   readonly uuid: string;
   readonly modificationUuid: string;
   readonly comment: string;
+  /** The pre-header's banner: who wrote the file ("<<< Oracle VM VirtualBox Disk Image >>>", qemu's own). */
+  readonly banner: string;
   /** The BIOS (LCHS) geometry a 1.1+ header records; zeros until a VM first asks for it. */
   readonly lchsGeometry: VdiGeometry | null;
   readonly parent: {
@@ -102,6 +104,7 @@ export async function readVdiInfo(path: string): Promise<VdiRead> {
       uuid: h.uuid,
       modificationUuid: h.modificationUuid,
       comment: h.comment,
+      banner: h.banner.trim(),
       lchsGeometry: h.lchsGeometry,
       parent,
       inUse,

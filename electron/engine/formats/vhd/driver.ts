@@ -1,6 +1,7 @@
 // The VHD driver: fixed, dynamic and differencing disks (Virtual PC, Hyper-V, Azure, VirtualBox, qemu's vpc).
 import { FORMAT_EXTENSIONS } from '../../../../shared/formats';
 import type { FormatDriver } from '../driver';
+import { vhdMadeBy } from '../made-by';
 import { vhdResizing } from './resize-vhd';
 import { vhdOutput } from './output';
 import { findParent, readParentReference } from './parent-reference';
@@ -41,6 +42,8 @@ export const vhdDriver: FormatDriver = {
       parent: info.parent,
       parentError,
       warnings: info.warnings,
+      madeBy: vhdMadeBy(info.creatorApp),
+      layout: null,
     };
   },
   async check(file, add) {

@@ -2,6 +2,7 @@
 // read as their log's replay leaves them.
 import { FORMAT_EXTENSIONS } from '../../../../shared/formats';
 import type { FormatDriver } from '../driver';
+import { vhdxMadeBy } from '../made-by';
 import { vhdxResizing } from './resize-vhdx';
 import { vhdxCompaction } from './compact-vhdx';
 import { hasVhdxSignature } from './file-identifier';
@@ -43,6 +44,8 @@ export const vhdxDriver: FormatDriver = {
       },
       parentError,
       warnings: info.warnings,
+      madeBy: vhdxMadeBy(info.creator),
+      layout: null,
     };
   },
   check: checkVhdx,

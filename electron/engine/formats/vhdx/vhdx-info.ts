@@ -24,6 +24,8 @@ export interface VhdxInfo {
   readonly physicalSectorSize: number | null;
   readonly dataWriteGuid: string;
   readonly fileWriteGuid: string;
+  /** The file identifier's creator ("Microsoft Windows 10.0.18363.0", "d2v"). */
+  readonly creator: string;
   readonly parent: {
     /** The parent's DataWriteGuid the child was made against. */
     readonly linkage: string;
@@ -97,6 +99,7 @@ export async function readVhdxInfo(path: string): Promise<VhdxRead> {
       physicalSectorSize: m.physicalSectorSize,
       dataWriteGuid: s.header.dataWriteGuid,
       fileWriteGuid: s.header.fileWriteGuid,
+      creator: s.identifier.creator,
       parent,
       inUse,
       warnings,

@@ -3,6 +3,7 @@
 import { FORMAT_EXTENSIONS } from '../../../../shared/formats';
 import type { RandomAccessFile } from '../../io/random-access-file';
 import type { FormatDriver } from '../driver';
+import { layoutWords } from './layout-words';
 import { ascii } from '../fields';
 import { looksLikeDescriptor } from './descriptor';
 import { siblingDescriptor } from './locate';
@@ -54,6 +55,8 @@ export const vmdkDriver: FormatDriver = {
       },
       parentError,
       warnings: info.warnings,
+      madeBy: 'VMware',
+      layout: layoutWords(info.createType),
     };
   },
   check: checkVmdk,
