@@ -7,7 +7,7 @@
 // The source, a raw image in which a fixed pseudo-random quarter of the 1 MiB chunks hold random data and the rest
 // are holes, is made once per place and kept. BENCH_PLACES=tmpfs or =disk measures one place only; BENCH_RUNS
 // (default 7) sets the runs; BENCH_SIZE_MIB (default 4096) and BENCH_TMPFS_SIZE_MIB (default 2048: tmpfs holds
-// the images in memory) set the source's size.
+// the images in memory) set the source's size; BENCH_TMPFS_DIR and BENCH_DISK_DIR move the places.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -18,8 +18,16 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const PLATTER = [process.execPath, join(ROOT, 'bin/platter.mjs')];
 const MiB = 1024 * 1024;
 const PLACES = [
-  { name: 'tmpfs', dir: '/dev/shm/platter-bench', sizeMiB: Number(process.env.BENCH_TMPFS_SIZE_MIB ?? 2048) },
-  { name: 'disk', dir: join(ROOT, '.bench'), sizeMiB: Number(process.env.BENCH_SIZE_MIB ?? 4096) },
+  {
+    name: 'tmpfs',
+    dir: process.env.BENCH_TMPFS_DIR ?? '/dev/shm/platter-bench',
+    sizeMiB: Number(process.env.BENCH_TMPFS_SIZE_MIB ?? 2048),
+  },
+  {
+    name: 'disk',
+    dir: process.env.BENCH_DISK_DIR ?? join(ROOT, '.bench'),
+    sizeMiB: Number(process.env.BENCH_SIZE_MIB ?? 4096),
+  },
 ].filter((p) => !process.env.BENCH_PLACES || process.env.BENCH_PLACES.split(',').includes(p.name));
 
 function makeSource(path, sizeMiB) {

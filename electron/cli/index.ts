@@ -10,10 +10,12 @@ process.on('SIGINT', () => {
   controller.abort();
 });
 
-const code = await runCli(process.argv.slice(2), {
+// No top-level await: the bundle is CommonJS (scripts/build-cli.mjs).
+void runCli(process.argv.slice(2), {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   interactive: process.stderr.isTTY === true,
   signal: controller.signal,
+}).then((code) => {
+  process.exitCode = controller.signal.aborted && code !== 0 ? 130 : code;
 });
-process.exitCode = controller.signal.aborted && code !== 0 ? 130 : code;

@@ -119,7 +119,7 @@ function withSmallHolesRead(extents: readonly Extent[]): Extent[] {
 /**
  * The chunks to visit, lazily: memory stays flat however large the disk. Data is cut at multiples of PUMP_CHUNK (so
  * data that starts off the grid, as in a file's holes seen through an image's blocks, costs no extra reads), a
- * sliver at an extent's end joins the chunk before it; zero extents nobody looks at are one chunk.
+ * sliver at an extent's end joins the chunk before it, one at its start the chunk after it; zero extents nobody looks at are one chunk.
  */
 function* chunksOf(extents: readonly Extent[], splitZeros: boolean): Generator<Chunk> {
   for (const extent of withSmallHolesRead(extents)) {
@@ -131,6 +131,8 @@ function* chunksOf(extents: readonly Extent[], splitZeros: boolean): Generator<C
     }
     for (let pos = extent.offset; pos < end;) {
       let next = Math.min(end, (Math.floor(pos / PUMP_CHUNK) + 1) * PUMP_CHUNK);
+      // So does a sliver before the grid: it joins the chunk after it.
+      if (!zero && next - pos < CHUNK_SLACK && next < end) next = Math.min(end, next + PUMP_CHUNK);
       if (!zero && end - next <= CHUNK_SLACK && end - pos <= PUMP_CHUNK + CHUNK_SLACK) next = end;
       yield { position: pos, length: next - pos, zero };
       pos = next;

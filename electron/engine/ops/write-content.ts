@@ -41,6 +41,8 @@ export async function writeFlatContent(
 export interface BlockWriter {
   readonly blockSize: number;
   writeData(block: number, offsetInBlock: number, data: Uint8Array): Promise<unknown>;
+  /** Writes a run of the disk that may cross blocks, where the writer can do better than block by block. */
+  writeRun?(position: number, data: Uint8Array): Promise<unknown>;
   /** Writes the structures once every block is in place; returns the file size. */
   finish(): Promise<number>;
 }
@@ -55,6 +57,7 @@ export async function writeBlockContent(
   await pumpContent(
     source,
     async (data, position) => {
+      if (writer.writeRun) return void (await writer.writeRun(position, data));
       // A run may cross block boundaries: split it.
       const writes: Promise<unknown>[] = [];
       for (const { block, inBlock, from, to } of blockPieces(position, data.length, blockSize))

@@ -78,20 +78,44 @@ export class Qcow2Image implements DiskImage {
     return namingPath(this.path, () => this.readClusters(target, position));
   }
 
+  /** Clusters that lie one after the other in the file too (as qemu-img and Platter write them) are one read. */
   private async readClusters(target: Uint8Array, position: number): Promise<void> {
     const size = this.clusterSize;
+    // The run of host bytes not read yet: target [runFrom, done) from the file at runHost.
+    let runFrom = 0;
+    let runHost = -1;
+    const flush = async (to: number) => {
+      if (runHost >= 0 && to > runFrom) await this.readHost(target.subarray(runFrom, to), runHost);
+      runHost = -1;
+    };
     for (let done = 0; done < target.length;) {
       const pos = position + done;
       const cluster = Math.floor(pos / size);
       const inCluster = pos - cluster * size;
       const length = Math.min(size - inCluster, target.length - done);
-      await this.readCluster(target.subarray(done, done + length), pos, cluster, inCluster);
+      const m = await this.mapping(cluster);
+      if (m.kind === 'data') {
+        const host = m.offset + inCluster;
+        if (runHost < 0 || runHost + (done - runFrom) !== host) {
+          await flush(done);
+          [runFrom, runHost] = [done, host];
+        }
+      } else {
+        await flush(done);
+        await this.readCluster(target.subarray(done, done + length), pos, cluster, inCluster, m);
+      }
       done += length;
     }
+    await flush(target.length);
   }
 
-  private async readCluster(segment: Uint8Array, pos: number, cluster: number, inCluster: number): Promise<void> {
-    const m = await this.mapping(cluster);
+  private async readCluster(
+    segment: Uint8Array,
+    pos: number,
+    cluster: number,
+    inCluster: number,
+    m: ClusterMapping,
+  ): Promise<void> {
     switch (m.kind) {
       case 'beneath':
         return readBeneath(this.parent, segment, pos);

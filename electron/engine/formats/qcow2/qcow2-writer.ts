@@ -59,6 +59,33 @@ export class Qcow2Writer implements BlockWriter {
     return flushed;
   }
 
+  /**
+   * Writes a run that may span clusters: clusters that land next to each other in the file (as new ones do) are
+   * one write, not one per cluster.
+   */
+  writeRun(position: number, data: Uint8Array): Promise<unknown> {
+    const size = this.layout.clusterSize;
+    const writes: Promise<unknown>[] = [];
+    let from = 0;
+    let host = -1;
+    for (let at = 0; at < data.length;) {
+      const cluster = Math.floor((position + at) / size);
+      const inCluster = position + at - cluster * size;
+      const next = Math.min(data.length, at + size - inCluster);
+      if (this.layout.compress) writes.push(this.writeData(cluster, inCluster, data.subarray(at, next)));
+      else {
+        const place = this.hostCluster(cluster) + inCluster;
+        if (host < 0 || host + (at - from) !== place) {
+          if (host >= 0) writes.push(this.file.write(data.subarray(from, at), host));
+          [from, host] = [at, place];
+        }
+      }
+      at = next;
+    }
+    if (host >= 0) writes.push(this.file.write(data.subarray(from), host));
+    return Promise.all(writes);
+  }
+
   private table(cluster: number): DataView {
     const index = Math.floor(cluster / this.perTable);
     const known = this.tables.get(index);

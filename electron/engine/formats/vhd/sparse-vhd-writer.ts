@@ -57,6 +57,13 @@ export class SparseVhdWriter {
 
   /** Writes data into a block, allocating it first if needed; bytes never written stay holes that read as zeros. */
   writeData(block: number, offsetInBlock: number, data: Uint8Array): Promise<unknown> {
+    if (!this.isAllocated(block) && offsetInBlock === 0) {
+      // The bitmap and the data right after it: one write.
+      const at = this.next;
+      this.bat[block] = at / SECTOR;
+      this.next += this.bitmapSize + this.header.blockSize;
+      return this.file.writeParts([this.fullBitmap, data], at);
+    }
     const allocated = this.isAllocated(block) ? null : this.allocate(block);
     const written = this.file.write(data, this.bat[block]! * SECTOR + this.bitmapSize + offsetInBlock);
     return allocated ? Promise.all([allocated, written]) : written;

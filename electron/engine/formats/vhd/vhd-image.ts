@@ -57,27 +57,37 @@ export class VhdImage implements DiskImage {
     inBlock: number,
     block: number,
   ) {
-    const bitmap = await this.bitmap(block, blockStart);
     const dataStart = blockStart + this.structure.bitmapSize;
+    let bitmap = this.bitmaps.get(block);
+    let dataRead = false;
+    if (!bitmap && inBlock === 0) {
+      // The bitmap lies right before the data: one read for both, then the sectors it leaves out are redone.
+      bitmap = new Uint8Array(this.structure.bitmapSize);
+      await this.file.readParts([bitmap, segment], blockStart);
+      this.remember(block, bitmap);
+      dataRead = true;
+    }
+    bitmap ??= await this.bitmap(block, blockStart);
     const firstSector = Math.floor(inBlock / SECTOR);
     const endSector = Math.ceil((inBlock + segment.length) / SECTOR);
     for (const run of sectorRuns(bitmap, firstSector, endSector - firstSector)) {
       const from = Math.max(run.first * SECTOR, inBlock);
       const to = Math.min((run.first + run.count) * SECTOR, inBlock + segment.length);
       const part = segment.subarray(from - inBlock, to - inBlock);
-      if (run.set) await this.file.read(part, dataStart + from);
-      else await this.readBeneath(part, position + (from - inBlock));
+      if (!run.set) await this.readBeneath(part, position + (from - inBlock));
+      else if (!dataRead) await this.file.read(part, dataStart + from);
     }
   }
 
   private async bitmap(block: number, blockStart: number): Promise<Uint8Array> {
-    const cached = this.bitmaps.get(block);
-    if (cached) return cached;
-    const size = this.structure.bitmapSize;
-    if ((this.bitmaps.size + 1) * size > BITMAP_CACHE_BYTES) this.bitmaps.clear();
-    const bitmap = await this.file.readAt(blockStart, size);
-    this.bitmaps.set(block, bitmap);
+    const bitmap = await this.file.readAt(blockStart, this.structure.bitmapSize);
+    this.remember(block, bitmap);
     return bitmap;
+  }
+
+  private remember(block: number, bitmap: Uint8Array): void {
+    if ((this.bitmaps.size + 1) * bitmap.length > BITMAP_CACHE_BYTES) this.bitmaps.clear();
+    this.bitmaps.set(block, bitmap);
   }
 
   async extents(): Promise<Extent[]> {
