@@ -43,7 +43,8 @@ function agree(values: readonly number[]): boolean {
 
 /** The state after `sample` (a new phase starts over); `state.shown` is what to show. */
 export function nextEta(state: EtaState | null, sample: EtaSample): EtaState {
-  const base = state === null || state.phase !== sample.phase || sample.elapsedMs < state.startMs ? fresh(sample) : state;
+  const base =
+    state === null || state.phase !== sample.phase || sample.elapsedMs < state.startMs ? fresh(sample) : state;
   const ranMs = sample.elapsedMs - base.startMs;
   const worked = sample.done - base.startDone;
   const left = sample.total - sample.done;
