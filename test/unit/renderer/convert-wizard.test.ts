@@ -123,7 +123,7 @@ describe('ConvertWizard', () => {
       defaultPath: '/d/disk-wsl.vhdx',
     });
     await next(wizard);
-    expect(text(wizard, 'convert-summary-target')).toBe('WSL: WSL 2 and Docker Desktop');
+    expect(text(wizard, 'convert-summary-target')).toBe('WSL');
     expect(text(wizard, 'convert-summary-writes')).toBe('VHDX, Dynamic');
     expect(text(wizard, 'convert-summary-block-size')).toBe('1 MiB');
     expect(text(wizard, 'convert-summary-sectors')).toBe('sectors of 512 bytes (4096 physical)');
