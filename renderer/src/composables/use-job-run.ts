@@ -17,10 +17,9 @@ export function useJobRun() {
     refused.value = null;
     starting.value = true;
     try {
-      const id = await jobs.start(request);
+      const id = await jobs.start(request, true);
       if (jobId.value !== null) jobs.hide(jobId.value);
       jobId.value = id;
-      jobs.show(id);
       return true;
     } catch (err) {
       refused.value = asIpcError(err);

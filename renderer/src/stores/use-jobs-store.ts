@@ -11,6 +11,11 @@ import { useAppStore } from './use-app-store';
 
 type Waiter = (outcome: JobOutcome) => void;
 
+/** A request as text whatever the order of its fields (main's validated copy orders them its own way). */
+function requestKey(request: JobRequest): string {
+  return JSON.stringify(request, Object.keys(request).sort());
+}
+
 /** A job as the panel shows it: JobInfo with the newest event applied. */
 export type JobView = JobInfo;
 
@@ -47,7 +52,15 @@ export const useJobsStore = defineStore('jobs', () => {
     if (job) jobs.value[i] = change(job);
   }
 
+  /** Requests a wizard is starting (as JSON): main announces the job before it answers, and it is theirs. */
+  const startingShown: string[] = [];
+
   function added(info: JobInfo): void {
+    const pending = startingShown.indexOf(requestKey(info.request));
+    if (pending >= 0) {
+      startingShown.splice(pending, 1);
+      show(info.id);
+    }
     if (!jobs.value.some((j) => j.id === info.id)) jobs.value.push(info);
   }
 
@@ -110,10 +123,21 @@ export const useJobsStore = defineStore('jobs', () => {
     }
   }
 
-  /** Starts a job; throws an ApiError when main refuses it (bad paths, output exists...). */
-  async function start(request: JobRequest): Promise<JobId> {
-    const { jobId } = await call(api().startJob(request));
-    return jobId;
+  /**
+   * Starts a job; throws an ApiError when main refuses it (bad paths, output exists...). `shown`: a wizard shows it
+   * from the start, so the Jobs panel never lists it, not even before main's answer arrives.
+   */
+  async function start(request: JobRequest, shown = false): Promise<JobId> {
+    const key = requestKey(request);
+    if (shown) startingShown.push(key);
+    try {
+      const { jobId } = await call(api().startJob(request));
+      if (shown) show(jobId);
+      return jobId;
+    } finally {
+      const left = startingShown.indexOf(key);
+      if (left >= 0) startingShown.splice(left, 1);
+    }
   }
 
   /** Resolves with the job's outcome when it ends (at once if it already has). */
