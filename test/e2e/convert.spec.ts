@@ -227,3 +227,22 @@ test('Custom VMDK: the subformat and adapter asked for are what the file records
   expect(head).toContain('ddb.adapterType = "pvscsi"');
   execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'vmdk', raw, output]);
 });
+
+test('the destinations at 800x600 in dark: no horizontal scroll, every choice a sentence', async ({ app, dir }) => {
+  await app.setViewportSize({ width: 800, height: 600 });
+  await app.emulateMedia({ colorScheme: 'dark' });
+  await writeDataRaw(join(dir, 'small.img'), 4 * MiB, 2 * MiB);
+  await drop(app, ['small.img']);
+  const wizard = app.getByTestId('convert-wizard');
+  await wizard.getByTestId('wizard-next').click();
+  const choices = wizard.locator('[data-testid^="convert-destination-"]');
+  await expect(choices).toHaveCount(8);
+  for (const choice of await choices.all()) await expect(choice.locator('small')).not.toBeEmpty();
+  const overflow = await app.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  expect(overflow).toBe(0);
+  await shot(app, 'convert-step-2-target-800x600-dark');
+  await wizard.getByTestId('convert-dest-custom').check();
+  await shot(app, 'convert-step-2-custom-800x600-dark');
+});
