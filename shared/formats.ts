@@ -52,6 +52,12 @@ export interface OutputOptions {
   readonly maxSize: number;
   /** Whether the Image view can open what is written. */
   readonly describable: boolean;
+  /** Its own layouts (`--subformat`), the default first; empty when it has none to choose from. */
+  readonly subformats: readonly string[];
+  /** The disk controllers it can record (`--adapter`), the default first; empty when it records none. */
+  readonly adapters: readonly string[];
+  /** Whether its data can be written compressed (`--compress`). */
+  readonly compress: boolean;
 }
 
 export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
@@ -63,6 +69,9 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
     preallocate: true,
     maxSize: VHD_MAX_SIZE,
     describable: true,
+    subformats: [],
+    adapters: [],
+    compress: false,
   },
   vhdx: {
     label: 'VHDX',
@@ -72,6 +81,9 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
     preallocate: false,
     maxSize: 64 * TiB,
     describable: true,
+    subformats: [],
+    adapters: [],
+    compress: false,
   },
   // VirtualBox's own: 1 MiB blocks only (qemu-img reads no other), at most 4 TiB (the block map is held whole).
   vdi: {
@@ -82,6 +94,9 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
     preallocate: false,
     maxSize: 4 * TiB,
     describable: true,
+    subformats: [],
+    adapters: [],
+    compress: false,
   },
   vmdk: {
     label: 'VMDK',
@@ -93,6 +108,10 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
     // Grain tables hold 32-bit sector numbers: the whole file, metadata and grains, must stay under 2 TiB.
     maxSize: 2000 * GiB,
     describable: true,
+    // The engine's names (formats/vmdk/output.ts SUBFORMATS, new-descriptor.ts ADAPTERS).
+    subformats: ['monolithic-sparse', 'stream-optimized'],
+    adapters: ['lsilogic', 'ide', 'pvscsi'],
+    compress: false,
   },
   qcow2: {
     label: 'qcow2',
@@ -102,6 +121,9 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
     preallocate: false,
     maxSize: 64 * TiB,
     describable: true,
+    subformats: [],
+    adapters: [],
+    compress: true,
   },
   raw: {
     label: 'raw disk image',
@@ -111,10 +133,17 @@ export const OUTPUT_OPTIONS: { readonly [F in FormatName]: OutputOptions } = {
     preallocate: true,
     maxSize: Number.MAX_SAFE_INTEGER,
     describable: false,
+    subformats: [],
+    adapters: [],
+    compress: false,
   },
 };
 
 export const SECTOR_SIZES: readonly (512 | 4096)[] = [512, 4096];
+
+/** Every subformat and adapter some format takes (what a request may name). */
+export const ALL_SUBFORMATS = [...new Set(Object.values(OUTPUT_OPTIONS).flatMap((o) => o.subformats))];
+export const ALL_ADAPTERS = [...new Set(Object.values(OUTPUT_OPTIONS).flatMap((o) => o.adapters))];
 
 /** The formats `create` makes, as the contract names them. */
 export const IMAGE_FORMAT_NAMES = FORMAT_NAMES.filter((f) => OUTPUT_OPTIONS[f].describable) as ImageFormatName[];

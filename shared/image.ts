@@ -323,7 +323,14 @@ export interface DetectResult {
   readonly fileSize: number;
   /** For a raw disk, what it holds (an image's contents come with its details); null otherwise. */
   readonly contents: DiskContents | null;
+  /** Bytes the guest sees (for a raw disk, the file's size); null when the image cannot be opened. */
+  readonly virtualSize: number | null;
+  /** For a raw disk that holds nothing a disk holds: what the file plainly is instead; null otherwise. */
+  readonly notADisk: NotADiskHint | null;
 }
+
+/** What a file taken for a raw disk plainly is instead (electron/engine/contents/not-a-disk.ts). */
+export type NotADiskHint = 'too-small' | 'text' | 'pdf' | 'archive' | 'picture';
 
 export interface CheckProblem {
   readonly code: string;

@@ -36,6 +36,8 @@ export interface PresetInfo {
   readonly type: 'fixed' | 'dynamic';
   readonly blockSize: number | null;
   readonly maxSize: number;
+  /** The subformat it writes (VMDK presets); null where the format has none to choose. */
+  readonly subformat: string | null;
   /** VHDX presets: the sector sizes they record; null for VHD. */
   readonly logicalSectorSize: 512 | 4096 | null;
   readonly physicalSectorSize: 512 | 4096 | null;

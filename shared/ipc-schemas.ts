@@ -5,7 +5,7 @@
 import * as v from 'valibot';
 import type { InvokeChannel, InvokeRequest, PreloadReports, ReportChannel } from './ipc-contract';
 import type { JobOp, JobRequestOf } from './jobs';
-import { FORMAT_NAMES, IMAGE_FORMAT_NAMES } from './formats';
+import { ALL_ADAPTERS, ALL_SUBFORMATS, FORMAT_NAMES, IMAGE_FORMAT_NAMES } from './formats';
 import { PRESET_NAMES } from './units';
 
 /** POSIX `/x`, Windows `C:\x` or `C:/x`, or a UNC path `\\server\share`. */
@@ -30,6 +30,8 @@ const byteCount = v.pipe(
 );
 const diskKind = v.picklist(['fixed', 'dynamic']);
 const sectorSize = v.picklist([512, 4096]);
+const subformat = v.picklist(ALL_SUBFORMATS);
+const adapter = v.picklist(ALL_ADAPTERS);
 const noRequest = v.undefined('this channel takes no request');
 const pathRequest = v.strictObject({ path: absolutePath });
 
@@ -46,6 +48,8 @@ export const JOB_SCHEMAS = {
     format: v.exactOptional(v.picklist(IMAGE_FORMAT_NAMES)),
     logicalSectorSize: v.exactOptional(sectorSize),
     physicalSectorSize: v.exactOptional(sectorSize),
+    subformat: v.exactOptional(subformat),
+    adapter: v.exactOptional(adapter),
   }),
   convert: v.strictObject({
     op: v.literal('convert'),
@@ -59,6 +63,9 @@ export const JOB_SCHEMAS = {
     verify: v.exactOptional(v.boolean()),
     logicalSectorSize: v.exactOptional(sectorSize),
     physicalSectorSize: v.exactOptional(sectorSize),
+    subformat: v.exactOptional(subformat),
+    adapter: v.exactOptional(adapter),
+    compress: v.exactOptional(v.boolean()),
   }),
   compact: v.strictObject({
     op: v.literal('compact'),

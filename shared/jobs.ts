@@ -24,6 +24,9 @@ export interface CreateRequest {
   readonly format?: ImageFormatName;
   readonly logicalSectorSize?: SectorSize;
   readonly physicalSectorSize?: SectorSize;
+  /** Only for the formats that list them in OUTPUT_OPTIONS (subformats, adapters). */
+  readonly subformat?: string;
+  readonly adapter?: string;
 }
 
 export interface CreateResult {
@@ -49,6 +52,10 @@ export interface ConvertRequest {
   readonly verify?: boolean;
   readonly logicalSectorSize?: SectorSize;
   readonly physicalSectorSize?: SectorSize;
+  /** Only for the formats that list them in OUTPUT_OPTIONS (subformats, adapters, compress). */
+  readonly subformat?: string;
+  readonly adapter?: string;
+  readonly compress?: boolean;
 }
 
 export interface ConvertResult {

@@ -114,6 +114,7 @@ export function presetInfos(): PresetInfo[] {
     type: p.type,
     blockSize: p.blockSize,
     maxSize: p.maxSize,
+    subformat: p.subformat ?? null,
     logicalSectorSize: p.logicalSectorSize ?? null,
     physicalSectorSize: p.physicalSectorSize ?? null,
   }));

@@ -34,6 +34,7 @@ test('Create a dynamic image: preset, size, block size, location, summary, then 
   await wizard.getByTestId('wizard-run').click();
 
   await expect(wizard.locator('[data-op="create"]')).toHaveAttribute('data-state', 'succeeded');
+  await expect(wizard.getByTestId('finish-headline')).toHaveText('✓ Created');
   await expect(wizard.getByTestId('job-summary')).toHaveText('Created a 96 MiB dynamic disk');
   await shot(app, 'create-done');
   await wizard.getByTestId('wizard-open-result').click();

@@ -74,6 +74,12 @@ test('cancel a long job from the Jobs panel: the job says cancelled and its outp
   await expect(wizard.getByTestId('create-path')).toHaveValue(path);
   await wizard.getByTestId('wizard-next').click();
   await wizard.getByTestId('wizard-run').click();
+  // The wizard shows it; left for Home, the job shows in the Jobs panel, which opens from its toolbar button.
+  await expect(wizard.locator('[data-op="create"]')).toHaveAttribute('data-state', 'running');
+  await expect(app.getByTestId('jobs-panel')).toHaveCount(0);
+  await expect(app.getByTestId('nav-jobs')).toHaveText('Jobs');
+  await app.getByTestId('nav-home').click();
+  await expect(app.getByTestId('nav-jobs')).toContainText('1 running');
 
   const job = app.getByTestId('jobs-panel').locator('[data-op="create"]');
   await expect(job).toHaveAttribute('data-state', 'running');
@@ -130,4 +136,39 @@ test('an image a VM is using: a job started meanwhile fails saying so; the view 
   await app.getByRole('button', { name: 'Reload', exact: true }).click();
   await expect(app.getByTestId('image-in-use')).toHaveCount(0);
   await expect(app.getByTestId('action-compact')).toBeEnabled();
+});
+
+test('cancel in the wizard: what was cleaned up, then Start again from the first step', async ({
+  app,
+  dir,
+  bridge,
+}) => {
+  await app.getByTestId('nav-create').click();
+  const wizard = app.getByTestId('create-wizard');
+  await wizard.getByTestId('create-fixed').check();
+  await wizard.getByTestId('create-preallocate').check();
+  await wizard.getByTestId('create-size').fill('16G');
+  await wizard.getByTestId('wizard-next').click();
+  const path = join(dir, 'again.vhd');
+  bridge.dialogs.answerSave(path);
+  await wizard.getByTestId('create-path-choose').click();
+  await wizard.getByTestId('wizard-next').click();
+  await wizard.getByTestId('wizard-run').click();
+
+  const progress = wizard.locator('[data-op="create"]');
+  await expect(progress.getByTestId('job-progress')).toBeVisible();
+  // The time left is withheld until the pace is known: the first updates say "Estimating".
+  await expect(progress.getByTestId('job-eta').or(progress.getByTestId('job-eta-pending'))).toBeVisible();
+  await shot(app, 'create-running');
+  await progress.getByTestId('job-cancel').click();
+  await expect(wizard.getByTestId('finish-headline')).toHaveText('■ Cancelled');
+  await expect(wizard.getByTestId('finish-cleaned-up')).toHaveText(
+    'Nothing was left behind: the partly written again.vhd was removed.',
+  );
+  await expect(wizard.getByTestId('finish-start-again')).toBeFocused();
+  await shot(app, 'create-cancelled');
+  expect((await readdir(dir)).filter((f) => !f.startsWith('.'))).toEqual([]);
+  await wizard.getByTestId('finish-start-again').click();
+  await expect(wizard).toHaveAttribute('data-step', '0');
+  await expect(wizard.getByTestId('create-size')).toHaveValue('16G');
 });

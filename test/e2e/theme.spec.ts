@@ -63,6 +63,7 @@ test('preferences are saved in settings, and Convert starts from the saved verif
   await wizard.getByTestId('convert-source-choose').click();
   await expect(wizard.getByTestId('convert-detected')).toHaveText('Raw disk, 2 MiB');
   await wizard.getByTestId('wizard-next').click();
+  await wizard.getByTestId('convert-dest-hyperv').check();
   await wizard.getByTestId('wizard-next').click();
   await expect(wizard.getByTestId('convert-verify')).not.toBeChecked();
   await app.getByTestId('nav-preferences').click();

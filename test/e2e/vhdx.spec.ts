@@ -86,11 +86,11 @@ test('Convert a VHD with the wsl preset: a dynamic VHDX of 1 MiB blocks with the
   const wizard = app.getByTestId('convert-wizard');
   await expect(wizard.getByTestId('convert-detected')).toHaveText(/^VHD, /);
   await wizard.getByTestId('wizard-next').click();
-  await expect(wizard.getByTestId('convert-preset').locator('option[value="wsl"]')).toHaveText(/^wsl \(VHDX\) — /);
-  await expect(wizard.getByTestId('convert-preset').locator('option[value="hyperv-vhd"]')).toHaveText(
-    /^hyperv-vhd \(VHD\) — /,
-  );
-  await wizard.getByTestId('convert-preset').selectOption('wsl');
+  // Hyper-V asks which Hyper-V; WSL is a destination of its own.
+  await wizard.getByTestId('convert-dest-hyperv').check();
+  await expect(wizard.getByTestId('convert-preset-hyperv')).toBeChecked();
+  await expect(wizard.getByTestId('convert-preset-hyperv-vhd')).toBeVisible();
+  await wizard.getByTestId('convert-dest-wsl').check();
   await expect(wizard.getByTestId('convert-preset-writes')).toHaveText(
     'Writes: VHDX, Dynamic, 1 MiB blocks, sectors of 512 bytes (4096 physical)',
   );
@@ -99,14 +99,15 @@ test('Convert a VHD with the wsl preset: a dynamic VHDX of 1 MiB blocks with the
   const output = join(dir, 'hyperv-dynamic-10m-wsl.vhdx');
   await expect(wizard.getByTestId('convert-output')).toHaveValue(output);
   await wizard.getByTestId('wizard-next').click();
-  await expect(wizard.getByTestId('convert-summary-target')).toHaveText('Preset: wsl');
+  await expect(wizard.getByTestId('convert-summary-target')).toHaveText('WSL');
   await expect(wizard.getByTestId('convert-summary-writes')).toHaveText('VHDX, Dynamic');
   await expect(wizard.getByTestId('convert-summary-block-size')).toHaveText('1 MiB');
   await expect(wizard.getByTestId('convert-summary-sectors')).toHaveText('sectors of 512 bytes (4096 physical)');
   await wizard.getByTestId('wizard-run').click();
 
   // Read back and compared by the engine; the hash it read is the source's.
-  await expect(wizard.getByTestId('convert-result')).toContainText(`Verified: content SHA-256 ${sourceHash}`);
+  await expect(wizard.getByTestId('finish-headline')).toHaveText('✓ Converted and verified');
+  await expect(wizard.getByTestId('finish-hash')).toHaveText(`Content SHA-256: ${sourceHash}`);
   await wizard.getByTestId('wizard-open-result').click();
   await expect(app.getByTestId('image-view')).toHaveAttribute('data-path', output);
 

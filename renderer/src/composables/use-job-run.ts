@@ -1,5 +1,6 @@
 // A wizard's one job: start it, follow it in the jobs store, keep main's refusal (bad path, output exists...).
-import { computed, ref } from 'vue';
+// While the wizard is on screen it shows the job itself, so the Jobs panel leaves it out.
+import { computed, getCurrentScope, onScopeDispose, ref } from 'vue';
 import { asIpcError } from '../api';
 import type { IpcError, JobId, JobRequest } from '../../../shared/ipc-contract';
 import { isFinished, useJobsStore } from '../stores/use-jobs-store';
@@ -16,7 +17,9 @@ export function useJobRun() {
     refused.value = null;
     starting.value = true;
     try {
-      jobId.value = await jobs.start(request);
+      const id = await jobs.start(request, true);
+      if (jobId.value !== null) jobs.hide(jobId.value);
+      jobId.value = id;
       return true;
     } catch (err) {
       refused.value = asIpcError(err);
@@ -26,7 +29,10 @@ export function useJobRun() {
     }
   }
 
+  if (getCurrentScope()) onScopeDispose(() => jobId.value !== null && jobs.hide(jobId.value));
+
   function reset(): void {
+    if (jobId.value !== null) jobs.hide(jobId.value);
     jobId.value = null;
     refused.value = null;
   }

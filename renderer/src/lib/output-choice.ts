@@ -13,6 +13,10 @@ export interface OutputChoice<F extends FormatName = FormatName> {
   readonly logicalSectorSize: SectorSize;
   readonly physicalSectorSize: SectorSize;
   readonly preallocate: boolean;
+  /** The format's own layout and disk controller ('' where it has none), and compression (OUTPUT_OPTIONS). */
+  readonly subformat: string;
+  readonly adapter: string;
+  readonly compress: boolean;
 }
 
 /** Which of the choice's fields the format takes, as it stands (a fixed disk has no block size). */
@@ -21,6 +25,9 @@ export interface ApplicableOptions {
   readonly blockSize: boolean;
   readonly preallocate: boolean;
   readonly sectorSizes: boolean;
+  readonly subformat: boolean;
+  readonly adapter: boolean;
+  readonly compress: boolean;
 }
 
 export function applicableOptions(choice: OutputChoice): ApplicableOptions {
@@ -33,6 +40,9 @@ export function applicableOptions(choice: OutputChoice): ApplicableOptions {
     // Preallocation writes every byte: only where nothing is left to grow (a fixed disk, or a format without types).
     preallocate: !dynamic && options.preallocate,
     sectorSizes: options.sectorSizes,
+    subformat: options.subformats.length > 1,
+    adapter: options.adapters.length > 1,
+    compress: options.compress,
   };
 }
 
@@ -47,6 +57,9 @@ export function defaultChoice<F extends FormatName>(format: F, previous?: Output
     logicalSectorSize: previous?.logicalSectorSize ?? 512,
     physicalSectorSize: previous?.physicalSectorSize ?? 4096,
     preallocate: false,
+    subformat: options.subformats[0] ?? '',
+    adapter: options.adapters[0] ?? '',
+    compress: false,
   };
 }
 
@@ -59,6 +72,7 @@ export function presetChoice(preset: PresetInfo): OutputChoice<PresetInfo['forma
     blockSize: preset.blockSize ?? base.blockSize,
     logicalSectorSize: preset.logicalSectorSize ?? base.logicalSectorSize,
     physicalSectorSize: preset.physicalSectorSize ?? base.physicalSectorSize,
+    subformat: preset.subformat ?? base.subformat,
   };
 }
 
@@ -68,6 +82,9 @@ export interface OutputFields {
   readonly preallocate?: boolean;
   readonly logicalSectorSize?: SectorSize;
   readonly physicalSectorSize?: SectorSize;
+  readonly subformat?: string;
+  readonly adapter?: string;
+  readonly compress?: boolean;
 }
 
 /** The request fields for a choice: exactly the options its format takes (the engine refuses any other). */
@@ -81,6 +98,10 @@ export function outputFields(choice: OutputChoice): OutputFields {
       logicalSectorSize: choice.logicalSectorSize,
       physicalSectorSize: choice.physicalSectorSize,
     }),
+    ...(applies.subformat && { subformat: choice.subformat }),
+    ...(applies.adapter && { adapter: choice.adapter }),
+    // Only asked for when on: Create, which never turns it on, sends no such field.
+    ...(applies.compress && choice.compress && { compress: true }),
   };
 }
 

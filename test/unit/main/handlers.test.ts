@@ -103,7 +103,11 @@ describe('the handler table', () => {
 
   it('image:detect tells VHD from raw, and names missing files and folders', async () => {
     const { dir, h, vhd, raw } = await setup();
-    expect(value(await h.handlers['image:detect']({ path: vhd }))).toMatchObject({ format: 'vhd', path: vhd });
+    // The disk's size, not the file's: a dynamic VHD of 8 MiB holds no block yet.
+    const detected = value(await h.handlers['image:detect']({ path: vhd }));
+    expect(detected).toMatchObject({ format: 'vhd', path: vhd, virtualSize: 8 * MiB, notADisk: null });
+    expect(detected.fileSize).toBe((await stat(vhd)).size);
+    expect(detected.fileSize).toBeLessThan(MiB);
     expect(value(await h.handlers['image:detect']({ path: raw }))).toEqual({
       path: raw,
       format: 'raw',
@@ -111,7 +115,14 @@ describe('the handler table', () => {
       fileSize: 3 * MiB,
       // Random bytes: no table, no file system. What a raw disk holds is tested in test/unit/contents.
       contents: { scheme: null, diskId: null, partitions: [], fileSystem: null },
+      virtualSize: 3 * MiB,
+      notADisk: null,
     });
+    // A text file is plainly not a disk: the app asks before converting it.
+    const notes = join(dir, 'notes.txt');
+    await writeFile(notes, 'not a disk\n'.repeat(100));
+    await choose(h, notes);
+    expect(value(await h.handlers['image:detect']({ path: notes }))).toMatchObject({ format: 'raw', notADisk: 'text' });
     // Chosen, then gone (or a folder): the file system's own answer.
     await choose(h, join(dir, 'nope.vhd'), dir);
     const missing = errorOf(await h.handlers['image:detect']({ path: join(dir, 'nope.vhd') }));

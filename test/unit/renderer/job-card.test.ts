@@ -4,6 +4,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { setApi } from '../../../renderer/src/api';
 import JobCard from '../../../renderer/src/components/JobCard.vue';
+import { useJobsStore } from '../../../renderer/src/stores/use-jobs-store';
 import { createAppI18n } from '../../../renderer/src/i18n';
 import type { JobInfo } from '../../../shared/ipc-contract';
 import { fakeApi, ok } from './fake-api';
@@ -45,13 +46,32 @@ function render(job: JobInfo, embedded = false) {
 }
 
 describe('JobCard', () => {
-  it('shows percent, speed and ETA, and Cancel asks main to cancel', async () => {
+  it('shows the title, percent, speed and, once stable, the time left; Cancel asks main to cancel', async () => {
     fake.answer('cancelJob', () => ok({ cancelled: true }));
-    const card = render(running);
+    const jobs = useJobsStore();
+    jobs.added({ ...running, progress: null });
+    const card = mount(JobCard, { props: { job: running }, global: { plugins: [createAppI18n()] } });
+    expect(card.text()).toContain('a.img → a.vhd');
     expect(card.get('[data-testid="job-percent"]').text()).toBe('42%');
     expect(card.get('[data-testid="job-speed"]').text()).toBe('3 MiB/s');
-    expect(card.get('[data-testid="job-eta"]').text()).toBe('1 min 15 s left');
-    expect(card.get('progress').attributes('value')).toBe('42');
+    // One update says nothing about the time left: it is withheld.
+    expect(card.find('[data-testid="job-eta"]').exists()).toBe(false);
+    // A steady 1 MB/s over 6 s of a 100 MB copy: 94 s left.
+    const MB = 1_000_000;
+    for (let i = 0; i <= 24; i++) {
+      const done = 250_000 * i;
+      jobs.progressed({
+        ...running.progress!,
+        seq: 10 + i,
+        done,
+        total: 100 * MB,
+        fraction: done / (100 * MB),
+        elapsedMs: 250 * i,
+      });
+    }
+    await card.setProps({ job: jobs.byId('j1')! } as never);
+    expect(card.get('[data-testid="job-eta"]').text()).toBe('1 min 34 s left');
+    expect(card.get('progress').attributes('value')).toBe('6');
     await card.get('button.danger').trigger('click');
     expect(fake.calls).toEqual([{ method: 'cancelJob', request: { jobId: 'j1' } }]);
   });

@@ -98,3 +98,28 @@ describe('useJobsStore', () => {
     expect(jobs.jobs.map((j) => j.id)).toEqual(['j1']);
   });
 });
+
+describe('what the Jobs panel lists', () => {
+  it('leaves out a job a wizard shows, even when main announces it before it answers, and dry runs', async () => {
+    const jobs = useJobsStore();
+    await jobs.load();
+    const repair = { op: 'repair', path: '/d/disk.vhd' } as const;
+    // Main validates the request and sends its own copy, fields in another order, before the answer.
+    fake.answer('startJob', () => {
+      fake.emit('job:added', {
+        ...queued,
+        id: 'j2',
+        op: 'repair',
+        request: { path: '/d/disk.vhd', op: 'repair' },
+      } as JobInfo);
+      expect(jobs.listed.map((j) => j.id)).toEqual([]);
+      return ok({ jobId: 'j2' });
+    });
+    expect(await jobs.start(repair, true)).toBe('j2');
+    fake.emit('job:added', { ...queued, id: 'j3', op: 'repair', request: { ...repair, dryRun: true } } as JobInfo);
+    fake.emit('job:added', queued);
+    expect(jobs.listed.map((j) => j.id)).toEqual(['j1']);
+    jobs.hide('j2');
+    expect(jobs.listed.map((j) => j.id)).toEqual(['j2', 'j1']);
+  });
+});

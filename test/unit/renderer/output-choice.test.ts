@@ -77,6 +77,7 @@ describe('presetChoice', () => {
       type: 'dynamic',
       blockSize: MiB,
       maxSize: 64 * 1024 * 1024 * MiB,
+      subformat: null,
       logicalSectorSize: 512,
       physicalSectorSize: 4096,
     };
