@@ -72,6 +72,7 @@ export const JOB_SCHEMAS = {
     path: absolutePath,
     output: v.exactOptional(absolutePath),
     dryRun: v.exactOptional(v.boolean()),
+    zerosOnly: v.exactOptional(v.boolean()),
   }),
   hash: v.strictObject({ op: v.literal('hash'), path: absolutePath }),
   'convert-to-child': v.strictObject({

@@ -78,6 +78,29 @@ export interface CompactRequest {
   readonly output?: string;
   /** Only work out what compacting would reclaim (reads every allocated block); writes nothing. */
   readonly dryRun?: boolean;
+  /** Drop only blocks that read as zeros; leave the file systems' free space alone. */
+  readonly zerosOnly?: boolean;
+}
+
+/** One volume of the disk as compact sees it: its file system and what of its free space can be dropped. */
+export interface CompactVolume {
+  /** The partition's number in its table; null for a whole-disk file system. */
+  readonly partition: number | null;
+  readonly start: number;
+  readonly size: number;
+  /** 'ext4', 'ntfs', 'vfat', 'exfat', 'swap'...; null when none was found. */
+  readonly fileSystem: string | null;
+  readonly label: string | null;
+  /** Its space is kept whole (a file system not cleanly unmounted, damaged, or none Platter reads). */
+  readonly keptWhole: boolean;
+  /** Why it is kept whole and what to do; null when its free space is used. */
+  readonly reason: string | null;
+  /** Bytes its file system does not use. */
+  readonly freeBytes: number;
+  /** Of those, bytes in held blocks that hold nothing else: compact drops them. */
+  readonly reclaimableBytes: number;
+  /** Bytes in held blocks that also hold used data: not reclaimable without moving data. */
+  readonly sharedBytes: number;
 }
 
 export interface CompactResult {
@@ -88,6 +111,17 @@ export interface CompactResult {
   readonly sizeBefore: number;
   readonly sizeAfter: number;
   readonly reclaimedBytes: number;
+  /** Held blocks dropped because they read as zeros, and their bytes. */
+  readonly zeroBlocks: number;
+  readonly zeroBytes: number;
+  /** Held blocks dropped because they lie wholly in space no file system uses, and their bytes. */
+  readonly freeSpaceBlocks: number;
+  readonly freeSpaceBytes: number;
+  /** The volumes read for free space (empty with zerosOnly). */
+  readonly volumes: readonly CompactVolume[];
+  /** Bytes outside every partition (a gap, the tail) in held blocks that compact drops. */
+  readonly outsidePartitionsBytes: number;
+  readonly zerosOnly: boolean;
   /** True for a dry run: the figures are what compacting would give; nothing was written. */
   readonly dryRun: boolean;
 }

@@ -1,6 +1,7 @@
 // The seam every image format plugs into, in the spirit of qemu's BlockDriver table: a format is one folder under
 // formats/ with a driver, and one entry in formats/table.ts. Operations ask the driver (or its capabilities);
 // none compares format names.
+import type { FreeBlocks } from '../ops/free-blocks';
 import type { DiskType, ImageCapabilities } from '../../../shared/image';
 import type { PlatterError } from '../errors';
 import type { DiskImage, ImageFormat } from '../image/disk-image';
@@ -80,6 +81,8 @@ export interface RepairChange {
 export interface Compacted {
   readonly blocks: number;
   readonly size: number;
+  /** Held blocks dropped because they lie wholly in unused space (the rest of the dropped ones read as zeros). */
+  readonly freeBlocks: number;
 }
 
 /**
@@ -89,10 +92,18 @@ export interface Compacted {
 export interface Compaction {
   /** The blocks the image holds now; refuses a type that cannot be compacted (NOT_COMPACTABLE, with a remedy). */
   blocksHeld(image: DiskImage): number;
-  /** What compacting would keep: reads every allocated block (that is how zeros are found), writes nothing. */
-  estimate(image: DiskImage, control: JobControl): Promise<Compacted>;
-  /** Writes the compacted image into the new, empty `file`: zero blocks dropped, identity and links kept. */
-  rewrite(file: RandomAccessFile, image: DiskImage, control: JobControl): Promise<Compacted>;
+  /** The block size and which blocks the image holds now (for the free-space report). */
+  blockMap(image: DiskImage): { readonly blockSize: number; held(block: number): boolean };
+  /**
+   * What compacting would keep: reads every allocated block that is not wholly in `free` (that is how zeros are
+   * found), writes nothing.
+   */
+  estimate(image: DiskImage, control: JobControl, free: FreeBlocks | null): Promise<Compacted>;
+  /**
+   * Writes the compacted image into the new, empty `file`: zero blocks and blocks wholly in `free` dropped (for a
+   * child, only where its parent reads zeros), identity and links kept.
+   */
+  rewrite(file: RandomAccessFile, image: DiskImage, control: JobControl, free: FreeBlocks | null): Promise<Compacted>;
 }
 
 /**

@@ -7,6 +7,7 @@ import { FORMAT_DRIVERS, driverFor, joinedWithOr } from '../formats/table';
 import { openImage } from '../image/open-image';
 import { modeFrom, writeNewFile } from '../io/output-file';
 import type { JobControl } from './progress';
+import { FreeBlocks, readUnusedSpace, volumeReport } from './free-blocks';
 
 export interface CompactOptions {
   readonly path: string;
@@ -16,12 +17,15 @@ export interface CompactOptions {
   readonly dryRun?: boolean;
   /** With `output`: the most permission bits the copy may have (never more than the original's). */
   readonly outputMode?: number;
+  /** Drop only blocks that read as zeros; the file systems' free space is not read. */
+  readonly zerosOnly?: boolean;
 }
 
 export type { CompactResult };
 
 /**
- * Drops blocks that read as zeros (for a differencing disk, only where the parent reads zeros too), packs the rest
+ * Drops blocks that read as zeros, and blocks that lie wholly in space no file system on the disk uses (ops/free-blocks.ts;
+ * for a differencing disk, only where the parent reads zeros too), packs the rest
  * in order and writes a new file that replaces the old one in a single rename: a kill leaves the old or the new
  * image, never a mix. UUID, timestamps, parent links and every footer field are kept, so children stay valid.
  */
@@ -46,23 +50,40 @@ export async function compactImage(options: CompactOptions, control: JobControl 
     }
     const before = await stat(path);
     const blocksBefore = compaction.blocksHeld(image);
-    const done = (after: Compacted, dryRun: boolean): CompactResult => ({
-      path,
-      output,
-      blocksBefore,
-      blocksAfter: after.blocks,
-      sizeBefore: before.size,
-      sizeAfter: after.size,
-      reclaimedBytes: Math.max(0, before.size - after.size),
-      dryRun,
-    });
-    if (options.dryRun) return done(await compaction.estimate(image, control), true);
-    let after: Compacted = { blocks: 0, size: 0 };
+    const map = compaction.blockMap(image);
+    const zerosOnly = options.zerosOnly === true;
+    // Only file-system metadata is read here; the drivers then leave the free blocks unread.
+    const space = zerosOnly ? null : await readUnusedSpace(image);
+    const free = space ? new FreeBlocks(space.ranges, map.blockSize, image.virtualSize) : null;
+    const volumes = space && free ? volumeReport(space, free, map.held) : [];
+    const done = (after: Compacted, dryRun: boolean): CompactResult => {
+      const zeroBlocks = Math.max(0, blocksBefore - after.blocks - after.freeBlocks);
+      const reclaimedByVolumes = volumes.reduce((n, v) => n + v.reclaimableBytes, 0);
+      return {
+        path,
+        output,
+        blocksBefore,
+        blocksAfter: after.blocks,
+        sizeBefore: before.size,
+        sizeAfter: after.size,
+        reclaimedBytes: Math.max(0, before.size - after.size),
+        zeroBlocks,
+        zeroBytes: zeroBlocks * map.blockSize,
+        freeSpaceBlocks: after.freeBlocks,
+        freeSpaceBytes: after.freeBlocks * map.blockSize,
+        volumes,
+        outsidePartitionsBytes: Math.max(0, after.freeBlocks * map.blockSize - reclaimedByVolumes),
+        zerosOnly,
+        dryRun,
+      };
+    };
+    if (options.dryRun) return done(await compaction.estimate(image, control, free), true);
+    let after: Compacted = { blocks: 0, size: 0, freeBlocks: 0 };
     await writeNewFile(
       output,
       control.signal,
       async (file) => {
-        after = await compaction.rewrite(file, image, control);
+        after = await compaction.rewrite(file, image, control, free);
         if (inPlace) await image.close(); // Windows cannot replace a file that is still open
       },
       inPlace ? { replace: true, mode: before.mode & 0o7777 } : { mode: await modeFrom([path], options.outputMode) },

@@ -4,6 +4,8 @@ import { sectorRuns } from '../formats/vhd/bitmap';
 import { SECTOR } from '../formats/fields';
 import { pageAlignedBuffer } from '../io/native-addon';
 import type { VhdImage } from '../formats/vhd/vhd-image';
+import { readsAsZero as readsAsZeroIn } from './free-blocks';
+import type { FreeBlocks } from './free-blocks';
 import { PUMP_CHUNK, forEachDataRun, isAllZero } from './content-pump';
 import type { progressReporter } from './progress';
 import type { JobControl } from './progress';
@@ -22,6 +24,10 @@ export interface BlockCopy {
   readonly dropZeroBlocks: boolean;
   readonly control: JobControl;
   readonly progress: ReturnType<typeof progressReporter>;
+  /** Blocks wholly in unused space: dropped unread (for a child, only where its parent reads zeros). */
+  readonly free?: FreeBlocks | null;
+  /** Counts the blocks dropped for lying in unused space. */
+  readonly tally?: { free: number };
 }
 
 /** Blocks read ahead of the one being checked and written (as qemu-img keeps several requests in flight). */
@@ -40,11 +46,14 @@ export async function copyBlocks(copy: BlockCopy): Promise<number> {
   const blockSize = header!.blockSize;
   const source = image.sourceFile;
   const whole = blockSize <= WHOLE_BLOCK_LIMIT && !image.parent;
-  const allocated = bat!.subarray(0, copy.count).reduce<number[]>((list, entry, block) => {
+  const held = bat!.subarray(0, copy.count).reduce<number[]>((list, entry, block) => {
     if (entry !== UNALLOCATED) list.push(block);
     return list;
   }, []);
   const usedIn = (block: number) => Math.min(blockSize, image.virtualSize - block * blockSize);
+  const { allocated, zeroed } = await withoutFreeBlocks(copy, held, usedIn);
+  // A free block over the parent's data is written as zeros (every sector marked, nothing written: holes).
+  for (const block of zeroed) await writer?.allocate(block);
   const slots = Array.from({ length: whole ? READ_AHEAD : 0 }, () => ({
     buffer: pageAlignedBuffer(bitmapSize + blockSize),
     busy: Promise.resolve() as Promise<unknown>,
@@ -87,7 +96,7 @@ export async function copyBlocks(copy: BlockCopy): Promise<number> {
     slots[index % READ_AHEAD]!.busy = written;
     return true;
   };
-  let kept = 0;
+  let kept = zeroed.length;
   let counted = 0;
   try {
     for (const [index, block] of allocated.entries()) {
@@ -103,6 +112,26 @@ export async function copyBlocks(copy: BlockCopy): Promise<number> {
   for (const slot of slots) await slot.busy;
   progress.add((copy.count - counted) * blockSize);
   return kept;
+}
+
+/** Splits off the held blocks wholly in unused space: dropped, or (over a parent's data) to be written as zeros. */
+async function withoutFreeBlocks(
+  copy: BlockCopy,
+  held: number[],
+  usedIn: (block: number) => number,
+): Promise<{ allocated: number[]; zeroed: number[] }> {
+  const { free, image } = copy;
+  if (!free || !copy.dropZeroBlocks) return { allocated: held, zeroed: [] };
+  const allocated: number[] = [];
+  const zeroed: number[] = [];
+  const blockSize = image.structure.header!.blockSize;
+  for (const block of held) {
+    if (!free.isFree(block)) allocated.push(block);
+    else if (!image.parent || (await readsAsZeroIn(image.parent, block * blockSize, usedIn(block)))) {
+      if (copy.tally) copy.tally.free++;
+    } else zeroed.push(block);
+  }
+  return { allocated, zeroed };
 }
 
 function everySectorMarked(bitmap: Uint8Array, used: number): boolean {

@@ -9,6 +9,7 @@ import { TABLE_OFFSET, endOfTable } from '../formats/vhd/new-vhd';
 import type { ParentLink } from './parent-link';
 import { progressReporter } from './progress';
 import type { JobControl } from './progress';
+import type { FreeBlocks } from './free-blocks';
 import { copyBlocks } from './rewrite-blocks';
 import { SparseVhdWriter } from '../formats/vhd/sparse-vhd-writer';
 
@@ -44,6 +45,8 @@ export interface RewriteOptions {
   readonly phase: string;
   /** A different footer (a resize); the disk's own otherwise. */
   readonly footer?: Footer;
+  /** With dropZeroBlocks: blocks wholly in unused space are dropped too, unread. */
+  readonly free?: FreeBlocks | null;
 }
 
 /**
@@ -55,7 +58,7 @@ export async function rewriteSparse(
   image: VhdImage,
   control: JobControl,
   options: RewriteOptions,
-): Promise<{ blocks: number; size: number }> {
+): Promise<{ blocks: number; size: number; freeBlocks: number }> {
   const { structure } = image;
   const source = image.sourceFile;
   const bat = structure.bat!;
@@ -68,11 +71,14 @@ export async function rewriteSparse(
   const writer = new SparseVhdWriter(file, footer, header, link);
   const progress = progressReporter(control, options.phase, bat.length * old.blockSize);
   const count = Math.min(bat.length, entries);
-  const blocks = await copyBlocks({ image, writer, count, dropZeroBlocks: options.dropZeroBlocks, control, progress });
+  const tally = { free: 0 };
+  const { dropZeroBlocks } = options;
+  const free = options.free ?? null;
+  const blocks = await copyBlocks({ image, writer, count, dropZeroBlocks, control, progress, free, tally });
   // Blocks past the new size (a shrink) are not read: count them done.
   progress.add((bat.length - count) * old.blockSize);
   progress.finish();
-  return { blocks, size: await writer.finish() };
+  return { blocks, size: await writer.finish(), freeBlocks: tally.free };
 }
 
 /**
@@ -82,19 +88,22 @@ export async function rewriteSparse(
 export async function estimateCompaction(
   image: VhdImage,
   control: JobControl,
-): Promise<{ blocks: number; size: number }> {
+  free: FreeBlocks | null,
+): Promise<{ blocks: number; size: number; freeBlocks: number }> {
   const { structure } = image;
   const bat = structure.bat!;
   const header = structure.header!;
   const blockSize = header.blockSize;
   const progress = progressReporter(control, 'estimating', bat.length * blockSize);
   const count = bat.length;
-  const blocks = await copyBlocks({ image, writer: null, count, dropZeroBlocks: true, control, progress });
+  const tally = { free: 0 };
+  const blocks = await copyBlocks({ image, writer: null, count, dropZeroBlocks: true, control, progress, free, tally });
   progress.finish();
   // The same layout rewriteSparse writes: header and BAT, locator data, the kept blocks, the footer.
   const table = endOfTable({ ...header, tableOffset: TABLE_OFFSET, maxTableEntries: bat.length });
   const locators = header.locators
     .filter((l) => l.platformCode !== 0)
     .reduce((n, l) => n + alignUp(l.dataLength, SECTOR), 0);
-  return { blocks, size: alignUp(table, SECTOR) + locators + blocks * (structure.bitmapSize + blockSize) + 512 };
+  const size = alignUp(table, SECTOR) + locators + blocks * (structure.bitmapSize + blockSize) + 512;
+  return { blocks, size, freeBlocks: tally.free };
 }

@@ -33,9 +33,13 @@ function descPerBlock(sb: ExtSuperblock): number {
 
 /** The block holding descriptor block `b` (the descriptors of groups b * perBlock onwards). */
 function descriptorBlock(sb: ExtSuperblock, b: number): number {
-  if (!sb.metaBg || b < sb.firstMetaBg) return sb.firstDataBlock + 1 + b;
+  // With 1 KiB blocks and bigalloc the first data block is 0, yet the superblock still sits in block 1 (e2fsprogs'
+  // ext2fs_descriptor_block_loc2 does the same).
+  const superBlock = sb.firstDataBlock === 0 && sb.blockSize === 1024 ? 1 : sb.firstDataBlock;
+  if (!sb.metaBg || b < sb.firstMetaBg) return superBlock + 1 + b;
   const leader = b * descPerBlock(sb);
-  return groupFirstBlock(sb, leader) + (groupHasSuper(sb, leader) ? 1 : 0);
+  const first = leader === 0 ? superBlock : groupFirstBlock(sb, leader);
+  return first + (groupHasSuper(sb, leader) ? 1 : 0);
 }
 
 /** Blocks at the start of group `g` that hold the superblock and descriptor copies (as e2fsprogs counts them). */

@@ -5,6 +5,8 @@ import { PlatterError } from '../../errors';
 import type { DiskImage } from '../../image/disk-image';
 import { BlockCounter, writeBlockContent } from '../../ops/write-content';
 import type { Compaction } from '../driver';
+import { withFreeBlocksZero } from '../../ops/free-blocks';
+import type { FreeBlocks } from '../../ops/free-blocks';
 import { isAllocated } from './structure';
 import { VdiImage, hasParentLink } from './vdi-image';
 import { VDI_BLOCK_SIZE, VdiWriter, checkVdiLayout, vdiDataOffset } from './vdi-writer';
@@ -43,23 +45,40 @@ function plan(disk: DiskImage) {
   return { image, layout };
 }
 
+/** The image with its blocks wholly in unused space reading as zeros (unread). */
+function seenWith(image: VdiImage, free: FreeBlocks | null): DiskImage {
+  return free ? withFreeBlocksZero(image, free) : image;
+}
+
+function heldFreeBlocks(image: VdiImage, free: FreeBlocks | null): number {
+  if (!free) return 0;
+  const s = image.structure;
+  return Array.from(s.map.subarray(0, s.diskBlocks)).filter((e, block) => isAllocated(e) && free.isFree(block)).length;
+}
+
 /** Compact's steps for a dynamic VDI. */
 export const vdiCompaction: Compaction = {
   blocksHeld(disk) {
     const { structure: s } = plan(disk).image;
     return s.map.subarray(0, s.diskBlocks).filter(isAllocated).length;
   },
-  async estimate(disk, control) {
+  blockMap(disk) {
+    const { structure: s } = plan(disk).image;
+    return { blockSize: VDI_BLOCK_SIZE, held: (block) => block < s.diskBlocks && isAllocated(s.map[block]!) };
+  },
+  async estimate(disk, control, free) {
     const { image } = plan(disk);
     const pump = { ...control, phase: 'estimating', preallocate: false };
-    const blocks = await writeBlockContent(image, new BlockCounter(VDI_BLOCK_SIZE), pump);
-    return { blocks, size: vdiDataOffset(image.structure.diskBlocks) + blocks * VDI_BLOCK_SIZE };
+    const blocks = await writeBlockContent(seenWith(image, free), new BlockCounter(VDI_BLOCK_SIZE), pump);
+    const size = vdiDataOffset(image.structure.diskBlocks) + blocks * VDI_BLOCK_SIZE;
+    return { blocks, size, freeBlocks: heldFreeBlocks(image, free) };
   },
-  async rewrite(file, disk, control) {
+  async rewrite(file, disk, control, free) {
     const { image, layout } = plan(disk);
     const { uuid, modificationUuid } = image.structure.header;
     const writer = new VdiWriter(file, layout, { uuid, modificationUuid });
-    const size = await writeBlockContent(image, writer, { ...control, phase: 'compacting', preallocate: false });
-    return { blocks: writer.allocatedBlocks, size };
+    const pump = { ...control, phase: 'compacting', preallocate: false };
+    const size = await writeBlockContent(seenWith(image, free), writer, pump);
+    return { blocks: writer.allocatedBlocks, size, freeBlocks: heldFreeBlocks(image, free) };
   },
 };

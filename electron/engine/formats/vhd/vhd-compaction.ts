@@ -22,7 +22,11 @@ function sparseVhd(image: DiskImage): VhdImage & { structure: { bat: Uint32Array
 
 export const vhdCompaction: Compaction = {
   blocksHeld: (image) => sparseVhd(image).structure.bat.reduce((n, e) => (e === UNALLOCATED ? n : n + 1), 0),
-  estimate: (image, control) => estimateCompaction(sparseVhd(image), control),
-  rewrite: (file, image, control) =>
-    rewriteSparse(file, sparseVhd(image), control, { dropZeroBlocks: true, phase: 'compacting' }),
+  blockMap(image) {
+    const { bat, header } = sparseVhd(image).structure;
+    return { blockSize: header!.blockSize, held: (block) => block < bat.length && bat[block] !== UNALLOCATED };
+  },
+  estimate: (image, control, free) => estimateCompaction(sparseVhd(image), control, free),
+  rewrite: (file, image, control, free) =>
+    rewriteSparse(file, sparseVhd(image), control, { dropZeroBlocks: true, phase: 'compacting', free }),
 };

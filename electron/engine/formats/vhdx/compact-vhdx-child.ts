@@ -1,11 +1,13 @@
 // Compacting a differencing VHDX: its blocks are copied into the new file as they are (held whole, held in part
 // with their sector bitmaps, or zero), except those that read as zeros both in the child and in its parent: those
-// are left to the parent, which reads zeros there too. A child's zeros over data of the parent are kept.
+// are left to the parent, which reads zeros there too. A child's zeros over data of the parent are kept. A block
+// wholly in unused space (ops/free-blocks.ts) is not read: dropped where the parent reads zeros, else a zero block.
 import { throwIfAborted } from '../../errors';
 import type { DiskImage } from '../../image/disk-image';
 import { PUMP_CHUNK, forEachDataRun, isAllZero } from '../../ops/content-pump';
 import { progressReporter } from '../../ops/progress';
 import type { JobControl } from '../../ops/progress';
+import type { FreeBlocks } from '../../ops/free-blocks';
 import { bitRuns } from './sector-bitmap';
 import type { VhdxImage } from './vhdx-image';
 import type { VhdxWriter } from './vhdx-writer';
@@ -46,13 +48,15 @@ export async function copyChildBlocks(
   image: VhdxImage,
   writer: VhdxWriter | null,
   control: JobControl,
-): Promise<number> {
+  free: FreeBlocks | null,
+): Promise<{ held: number; freeBlocks: number }> {
   const parent = image.parent!;
   const { blockSize, logicalSectorSize } = image;
   const blocks = image.structure.geometry.payloadBlocks;
   const progress = progressReporter(control, writer ? 'compacting' : 'estimating', image.virtualSize);
   const piece = new Uint8Array(Math.min(PUMP_CHUNK, blockSize));
   let held = 0;
+  let freeBlocks = 0;
   for (let block = 0; block < blocks; block++) {
     throwIfAborted(control.signal);
     const source = image.blockSource(block);
@@ -60,6 +64,12 @@ export async function copyChildBlocks(
     const used = Math.min(blockSize, image.virtualSize - start);
     progress.add(used);
     if (source === 'beneath') continue;
+    if (free?.isFree(block)) {
+      // Unused space: left to the parent where it reads zeros too, else a zero block (no data) hides its bytes.
+      if (await readsAsZero(parent, start, used, piece)) freeBlocks++;
+      else writer?.markZero(block);
+      continue;
+    }
     if ((await readsAsZero(image, start, used, piece)) && (await readsAsZero(parent, start, used, piece))) continue;
     if (source === 'zero') {
       writer?.markZero(block);
@@ -81,5 +91,5 @@ export async function copyChildBlocks(
     }
   }
   progress.finish();
-  return held;
+  return { held, freeBlocks };
 }

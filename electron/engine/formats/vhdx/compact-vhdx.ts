@@ -5,7 +5,9 @@
 // block size and sector sizes are kept, so a child made from it stays valid.
 import { PlatterError } from '../../errors';
 import type { DiskImage } from '../../image/disk-image';
-import type { Compaction } from '../driver';
+import type { Compacted, Compaction } from '../driver';
+import { withFreeBlocksZero } from '../../ops/free-blocks';
+import type { FreeBlocks } from '../../ops/free-blocks';
 import { VhdxImage } from './vhdx-image';
 import type { RandomAccessFile } from '../../io/random-access-file';
 import { VhdxWriter, vhdxFileSize } from './vhdx-writer';
@@ -37,16 +39,34 @@ export function vhdxLayoutOf(image: VhdxImage): VhdxLayout {
 export async function estimateVhdxCompaction(
   image: VhdxImage,
   control: JobControl,
-): Promise<{ blocks: number; size: number }> {
+  free: FreeBlocks | null,
+): Promise<Compacted> {
   const layout = vhdxLayoutOf(image);
-  const blocks = image.parent
-    ? await copyChildBlocks(image, null, control)
-    : await writeBlockContent(image, new BlockCounter(layout.blockSize), {
-        ...control,
-        phase: 'estimating',
-        preallocate: false,
-      });
-  return { blocks, size: vhdxFileSize(layout, blocks) };
+  if (image.parent) {
+    const { held, freeBlocks } = await copyChildBlocks(image, null, control, free);
+    return { blocks: held, size: vhdxFileSize(layout, held), freeBlocks };
+  }
+  const blocks = await writeBlockContent(seenWith(image, free), new BlockCounter(layout.blockSize), {
+    ...control,
+    phase: 'estimating',
+    preallocate: false,
+  });
+  return { blocks, size: vhdxFileSize(layout, blocks), freeBlocks: heldFreeBlocks(image, free) };
+}
+
+/** The image with its blocks wholly in unused space reading as zeros (unread), when there is unused space. */
+function seenWith(image: VhdxImage, free: FreeBlocks | null): DiskImage {
+  return free ? withFreeBlocksZero(image, free) : image;
+}
+
+function isHeld(state: string): boolean {
+  return state === 'allocated' || state === 'partial';
+}
+
+/** Held blocks wholly in unused space: a disk of its own drops every one. */
+function heldFreeBlocks(image: VhdxImage, free: FreeBlocks | null): number {
+  if (!free) return 0;
+  return image.blockStates().filter((s, block) => isHeld(s) && free.isFree(block)).length;
 }
 
 /** Writes the compacted disk into `file`; returns its blocks and file size. */
@@ -54,7 +74,8 @@ export async function rewriteVhdx(
   file: RandomAccessFile,
   image: VhdxImage,
   control: JobControl,
-): Promise<{ blocks: number; size: number }> {
+  free: FreeBlocks | null,
+): Promise<Compacted> {
   const layout = vhdxLayoutOf(image);
   const identity = {
     dataWriteGuid: image.structure.header.dataWriteGuid,
@@ -62,11 +83,12 @@ export async function rewriteVhdx(
   };
   const writer = new VhdxWriter(file, layout, identity);
   if (image.parent) {
-    await copyChildBlocks(image, writer, control);
-    return { blocks: writer.allocatedBlocks, size: await writer.finish() };
+    const { freeBlocks } = await copyChildBlocks(image, writer, control, free);
+    return { blocks: writer.allocatedBlocks, size: await writer.finish(), freeBlocks };
   }
-  const size = await writeBlockContent(image, writer, { ...control, phase: 'compacting', preallocate: false });
-  return { blocks: writer.allocatedBlocks, size };
+  const pump = { ...control, phase: 'compacting', preallocate: false };
+  const size = await writeBlockContent(seenWith(image, free), writer, pump);
+  return { blocks: writer.allocatedBlocks, size, freeBlocks: heldFreeBlocks(image, free) };
 }
 
 function asVhdx(image: DiskImage): VhdxImage {
@@ -78,8 +100,13 @@ export const vhdxCompaction: Compaction = {
   blocksHeld(image) {
     const vhdx = asVhdx(image);
     vhdxLayoutOf(vhdx); // refuses a fixed VHDX before any work
-    return vhdx.blockStates().filter((s) => s === 'allocated' || s === 'partial').length;
+    return vhdx.blockStates().filter(isHeld).length;
   },
-  estimate: (image, control) => estimateVhdxCompaction(asVhdx(image), control),
-  rewrite: (file, image, control) => rewriteVhdx(file, asVhdx(image), control),
+  blockMap(image) {
+    const vhdx = asVhdx(image);
+    const states = vhdx.blockStates();
+    return { blockSize: vhdx.blockSize, held: (block) => isHeld(states[block] ?? 'zero') };
+  },
+  estimate: (image, control, free) => estimateVhdxCompaction(asVhdx(image), control, free),
+  rewrite: (file, image, control, free) => rewriteVhdx(file, asVhdx(image), control, free),
 };
