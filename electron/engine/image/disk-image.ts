@@ -22,6 +22,8 @@ export interface DiskImage {
   readonly parent?: DiskImage | null;
   /** The virtual disk as sorted, merged extents covering [0, virtualSize), resolved through any parents. */
   extents(): Promise<Extent[]>;
+  /** Zeros read past the end of a raw file that is not a whole number of sectors; absent where none are. */
+  readonly paddedBytes?: number;
   close(): Promise<void>;
 }
 

@@ -9,7 +9,6 @@ import { driverFor, driverNamedBy, joinedWithOr, settleLayout, writtenFormats } 
 import type { DiskImage, ImageFormat } from '../image/disk-image';
 import { openImage, openImageAs } from '../image/open-image';
 import type { RandomAccessFile } from '../io/random-access-file';
-import { RawImage } from '../formats/raw/raw-image';
 import { hashDisk } from './hash';
 import { modeFrom, writeNewFile } from '../io/output-file';
 import { presetNamed } from './presets';
@@ -162,8 +161,8 @@ async function convertOpened(
     diskType: layout.diskType,
     blockSize: layout.blockSize,
     virtualSize,
-    sourceSize: source instanceof RawImage ? sourceSize - source.paddedBytes : sourceSize,
-    paddedBytes: source instanceof RawImage ? source.paddedBytes : 0,
+    sourceSize: sourceSize - (source.paddedBytes ?? 0),
+    paddedBytes: source.paddedBytes ?? 0,
     roundedBytes: virtualSize - sourceSize,
     fileSize,
     verifiedSha256,
