@@ -292,8 +292,9 @@ export const en = {
     steps: { image: 'Image', output: 'Output' },
     image: 'Image',
     expect:
-      'Compact drops blocks that hold only zeros. This image holds {blocks} blocks ({bytes}); at most that much can be reclaimed.',
-    estimating: 'Scanning the blocks for zeros to tell exactly what compacting will reclaim… {percent}%',
+      'Compact drops blocks that hold only zeros or only space no file system on the disk uses. This image holds {blocks} blocks ({bytes}); at most that much can be reclaimed.',
+    estimating:
+      'Reading the file systems and scanning the blocks to tell exactly what compacting will reclaim… {percent}%',
     estimated: 'Compacting will drop {drop} of the {blocks} blocks and reclaim',
     notCompactable: 'This {format} image cannot be compacted: it is a {type} disk.',
     inPlace: 'Compact in place',
@@ -302,6 +303,20 @@ export const en = {
     compact: 'Compact',
     reclaimed: 'Dropped {drop} of the {blocks} blocks and reclaimed',
     sizes: 'File size {before} → {after}.',
+  },
+  // A compact dry run's report, per partition.
+  compactVolumes: {
+    split: 'Of that:',
+    zeros: 'in blocks of zeros',
+    free: 'in space no file system uses',
+    outside: 'outside every partition',
+    partition: 'Partition',
+    wholeDisk: 'Whole disk',
+    fileSystem: 'File system',
+    none: 'none found',
+    reclaimable: 'Free, reclaimable',
+    shared: 'Free, shares a block with data',
+    kept: 'Kept whole:',
   },
   resize: {
     title: 'Resize {name}',

@@ -81,4 +81,59 @@ describe('CompactWizard', () => {
     expect(wizard.get('[data-testid="wizard-next"]').attributes('disabled')).toBeDefined();
     wizard.unmount();
   });
+
+  it('the dry run reports each partition: what is reclaimable, what shares a block, what is kept whole and why', async () => {
+    const path = '/d/ext4.vhdx';
+    useImagesStore().details[path] = details(path, 'vhdx', 'dynamic', true);
+    const wizard = render(path);
+    await flushPromises();
+    const volume = { start: MiB, size: 100 * MiB, label: null, freeBytes: 0, reclaimableBytes: 0, sharedBytes: 0 };
+    const jobs = useJobsStore();
+    jobs.added({ id: 'j1', op: 'compact', request: started[0], state: 'queued' } as never);
+    jobs.done({
+      jobId: 'j1',
+      state: 'succeeded',
+      error: null,
+      finishedAt: 1,
+      result: {
+        dryRun: true,
+        zerosOnly: false,
+        blocksBefore: 3,
+        blocksAfter: 1,
+        reclaimedBytes: 64 * MiB,
+        zeroBytes: 32 * MiB,
+        freeSpaceBytes: 32 * MiB,
+        outsidePartitionsBytes: 0,
+        volumes: [
+          {
+            ...volume,
+            partition: 1,
+            fileSystem: 'ext4',
+            label: 'root',
+            keptWhole: false,
+            reason: null,
+            freeBytes: 40 * MiB,
+            reclaimableBytes: 32 * MiB,
+            sharedBytes: 8 * MiB,
+          },
+          {
+            ...volume,
+            partition: 2,
+            fileSystem: 'ntfs',
+            keptWhole: true,
+            reason: 'its NTFS is hibernated: shut Windows down fully',
+          },
+        ],
+      },
+    } as never);
+    await flushPromises();
+    const rows = wizard.findAll('[data-testid="compact-volume"]');
+    const cells = rows.map((r) => r.findAll('td').map((c) => c.text()));
+    expect(cells).toEqual([
+      ['#1', 'ext4 “root”', '32 MiB', '8 MiB'],
+      ['#2', 'ntfs', 'Kept whole: its NTFS is hibernated: shut Windows down fully'],
+    ]);
+    expect(wizard.get('[data-testid="compact-volumes"]').text()).toContain('in space no file system uses');
+    wizard.unmount();
+  });
 });
