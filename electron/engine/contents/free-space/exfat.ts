@@ -1,9 +1,10 @@
 // exFAT free space: the allocation bitmap named by the root directory's bitmap entry (the active one of two on a
 // TexFAT volume), read in bounded chunks. The boot region's checksum is checked first; clean needs VolumeDirty
-// and MediaFailure clear.
+// and MediaFailure clear. The bitmap is then checked against the directory tree (exfat-tree.ts).
 import { RangeList, addClearBits, damaged, dataView, readVolume, u64le } from './volume';
 import type { FreeSpace, Volume } from './volume';
 import type { DiskImage } from '../../image/disk-image';
+import { ExfatTree, checkUsedNotFree } from './exfat-tree';
 
 const FS = 'exFAT';
 const BITMAP_ENTRY = 0x81;
@@ -132,6 +133,9 @@ export async function exfatFreeSpace(image: DiskImage, volume: Volume): Promise<
     const bits = Math.min(length * 8, fs.clusterCount - byte * 8);
     addClearBits(out, chunk, bits, byte * 8, fs.clusterBytes, volume.start + fs.heapOffset);
   }
+  const used = await new ExfatTree(image, volume, fs).usedRuns();
+  const toByte = (cluster: number) => volume.start + clusterOffset(fs, cluster);
+  checkUsedNotFree(used, out.ranges, toByte, fs.clusterBytes);
   const reason =
     fs.flags & 0x2
       ? 'it was not cleanly unmounted (VolumeDirty is set): eject it properly, or run chkdsk or `fsck.exfat`'
