@@ -131,6 +131,7 @@ async function walk(app: Page, dir: string, bridge: Bridge, theme: string): Prom
   await expect(app.getByTestId('convert-detected')).toBeVisible();
   await at('convert-step-1');
   await next();
+  await app.getByTestId('convert-dest-custom').check();
   await at('convert-step-2');
   await next();
   await at('convert-step-3');

@@ -140,6 +140,7 @@ test('an output that exists is said before the job starts, with a free name besi
   const wizard = app.getByTestId('convert-wizard');
   await expect(wizard.getByTestId('convert-source')).toHaveValue(raw);
   await wizard.getByTestId('wizard-next').click();
+  await wizard.getByTestId('convert-dest-custom').check();
   await wizard.getByTestId('wizard-next').click();
   await expect(wizard.getByTestId('convert-output')).toHaveValue(join(dir, 'disk-converted.vhd'));
   await expect(wizard.getByTestId('convert-output-exists')).toContainText('disk-converted.vhd already exists');
@@ -157,6 +158,7 @@ test('Replace on an existing output: the old file goes, the job writes the new o
   await dropOn(app, 'drop-zone', ['disk.img']);
   const wizard = app.getByTestId('convert-wizard');
   await wizard.getByTestId('wizard-next').click();
+  await wizard.getByTestId('convert-dest-custom').check();
   await wizard.getByTestId('wizard-next').click();
   await expect(wizard.getByTestId('convert-output-exists')).toBeVisible();
   await wizard.getByTestId('convert-output-replace').click();
